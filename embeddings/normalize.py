@@ -66,17 +66,25 @@ def _fullwidth_punct(line: str) -> str:
     return "".join(chars)
 
 
-def _curly_quotes(line: str) -> str:
-    if line.count('"') % 2 or not any(is_cjk(c) for c in line):
-        return line
+def _pair_quotes(text: str) -> str:
     out, opening = [], True
-    for ch in line:
+    for ch in text:
         if ch == '"':
             out.append("“" if opening else "”")
             opening = not opening
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _curly_quotes(paragraph: str) -> str:
+    """Straight double quotes to “ ” where they pair up: in the paragraph, else sentence by sentence."""
+    if '"' not in paragraph or not any(is_cjk(c) for c in paragraph):
+        return paragraph
+    if paragraph.count('"') % 2 == 0:
+        return _pair_quotes(paragraph)
+    parts = re.split(r"(?<=[。！？])", paragraph)
+    return "".join(_pair_quotes(p) if p.count('"') % 2 == 0 else p for p in parts)
 
 
 def _drop_spaces(line: str) -> str:
@@ -97,7 +105,6 @@ def _drop_spaces(line: str) -> str:
 
 def _normalise_line(line: str) -> str:
     line = _EMPHASIS.sub(r"\2", line)
-    line = _curly_quotes(line)
     line = _fullwidth_punct(line)
     return _drop_spaces(line).strip()
 
@@ -149,5 +156,5 @@ def normalize_text(raw: str) -> str:
             out.append(line)
         blank_before = False
         prev_line = line
-    # `out` alternates line, separator, line ...; separators were appended as items.
-    return "".join(out)
+    # `out` alternates line, separator, line ...; quotes are paired per joined paragraph.
+    return "".join(_drop_spaces(_curly_quotes(part)) if part.strip() else part for part in out)

@@ -1,0 +1,390 @@
+"""The on-disk index: build (incremental, atomic, locked), load and validate.
+
+Layout of `index_dir`:
+    CURRENT          name of the active version folder (replaced atomically)
+    LOCK             held by the one process writing
+    v-<stamp>/       manifest.json, documents.jsonl, chunks.jsonl, vectors.npy, dense.faiss, bm25.npz, bm25_vocab.json
+A build writes a fresh version folder and then switches CURRENT, so a crash never leaves a half-written index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.bm25 import BM25Index
+from embeddings.chunking import chunk_document
+from embeddings.documents import Chunk, Document
+from embeddings.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from embeddings.ingest import load_corpus
+from embeddings.settings import Settings
+from embeddings.tokenize import stopwords, tokenize
+from embeddings.vector_index import DenseIndexSpec, build_dense, choose_spec, load_dense, save_dense
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+TOKENIZER = "jieba-lcut-v1"
+_FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    index_dir: str
+    documents: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    encoded_chunks: int = 0
+    encoder: str = ""
+    index_type: str = ""
+    seconds: float = 0.0
+    up_to_date: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class LoadedIndex:
+    """An index read from disk, ready to search."""
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: list[Document]
+    chunks: list[Chunk]
+    bm25: BM25Index
+    dense: Any
+    dense_spec: DenseIndexSpec
+    doc_by_id: dict[str, Document] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.doc_by_id = {d.doc_id: d for d in self.documents}
+
+
+def _stopwords_hash() -> str:
+    return hashlib.sha256("\n".join(sorted(stopwords())).encode()).hexdigest()[:16]
+
+
+def _chunking(settings: Settings) -> dict[str, int]:
+    return {"size": settings.chunk_size, "max": settings.chunk_max, "overlap": settings.chunk_overlap}
+
+
+def current_version(index_dir: Path) -> Path | None:
+    """The active version folder, or None when no index was ever completed here."""
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not name or "/" in name or name.startswith("."):
+        raise IndexCorruptError(f"index pointer {pointer} is damaged; rebuild with: qa index --rebuild --index-dir {index_dir}")
+    return index_dir / name
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """The active manifest; raises IndexNotFoundError or IndexCorruptError."""
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexNotFoundError(f"no index at {index_dir}; build one with: qa index --index-dir {index_dir}")
+    try:
+        return json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(
+            f"index manifest at {version} is unreadable ({exc}); rebuild with: qa index --rebuild --index-dir {index_dir}"
+        ) from exc
+
+
+def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Path) -> None:
+    """Raise IndexMismatchError if the index was built with another format or encoder."""
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {index_dir} has format version {version}, this program reads version {FORMAT_VERSION}; "
+            f"rebuild it with: qa index --rebuild --index-dir {index_dir}"
+        )
+    built_with = manifest.get("encoder", {}).get("name")
+    if built_with != encoder_name:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with encoder {built_with!r} but the configured encoder is "
+            f"{encoder_name!r}; rebuild with: qa index --rebuild --model {encoder_name} --index-dir {index_dir} "
+            f"(or set WENDA_EMBEDDING_MODEL={built_with} to use the index as it is)"
+        )
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
+    """Exclusive lock on the index folder for one writer; waits up to `wait_s` then fails clearly."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "LOCK", "a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another process is writing the index at {index_dir}; wait for it to finish and retry"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _previous(index_dir: Path, manifest: dict[str, Any] | None) -> tuple[dict[str, list[Chunk]], np.ndarray | None]:
+    """Chunks grouped by source file and the vectors of the previous version, for reuse."""
+    if manifest is None:
+        return {}, None
+    version = current_version(index_dir)
+    assert version is not None
+    docs = {d["doc_id"]: d["source"] for d in _read_jsonl(version / "documents.jsonl")}
+    by_source: dict[str, list[Chunk]] = {}
+    for row in _read_jsonl(version / "chunks.jsonl"):
+        chunk = Chunk(row["chunk_id"], row["doc_id"], row["start"], row["end"], "", row["tokens"])
+        by_source.setdefault(docs[row["doc_id"]], []).append(chunk)
+    return by_source, np.load(version / "vectors.npy")
+
+
+def build_index(
+    settings: Settings,
+    paths: Sequence[Path] | None = None,
+    *,
+    encoder_factory: Callable[[], Any],
+    rebuild: bool = False,
+    progress: bool = False,
+) -> BuildReport:
+    """Index `paths` (default: settings.corpus) into settings.index_dir, re-encoding only what changed.
+
+    `encoder_factory()` returns an object with `.info.name`, `.info.dimension` and
+    `.encode(texts, batch_size=, progress=)`; it is only called when something must be encoded.
+    """
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    paths = list(paths or settings.corpus)
+    with write_lock(index_dir):
+        corpus = load_corpus(paths)
+        report = BuildReport(index_dir=str(index_dir), skipped=corpus.skipped)
+        encoder = encoder_factory()
+        info = encoder.info
+        report.encoder = info.name
+
+        manifest: dict[str, Any] | None = None
+        if not rebuild and current_version(index_dir) is not None:
+            try:
+                manifest = read_manifest(index_dir)
+                check_compatible(manifest, info.name, index_dir)
+                same_setup = (
+                    manifest.get("chunking") == _chunking(settings)
+                    and manifest.get("bm25", {}).get("tokenizer") == TOKENIZER
+                    and manifest.get("bm25", {}).get("stopwords") == _stopwords_hash()
+                )
+                if not same_setup:
+                    manifest = None
+            except (IndexMismatchError, IndexCorruptError) as exc:
+                log.warning("rebuilding from scratch: %s", exc)
+                manifest = None
+        old_files: dict[str, str] = manifest.get("files", {}) if manifest else {}
+        try:
+            old_chunks, old_vectors = _previous(index_dir, manifest)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("previous index unreadable, rebuilding from scratch: %s", exc)
+            old_files, old_chunks, old_vectors = {}, {}, None
+
+        new_files = corpus.files
+        report.added = sorted(set(new_files) - set(old_files))
+        report.removed = sorted(set(old_files) - set(new_files))
+        report.changed = sorted(s for s in new_files if s in old_files and old_files[s] != new_files[s])
+        report.unchanged = sorted(s for s in new_files if old_files.get(s) == new_files[s])
+        if manifest and not (report.added or report.removed or report.changed) and manifest.get("corpus") == [str(p) for p in paths]:
+            report.documents = manifest["counts"]["documents"]
+            report.chunks = manifest["counts"]["chunks"]
+            report.index_type = manifest["dense"]["type"]
+            report.up_to_date = True
+            report.seconds = time.perf_counter() - started
+            return report
+
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray | None] = []
+        to_encode: list[int] = []
+        doc_text = {d.doc_id: d.text for d in corpus.documents}
+        reusable = set(report.unchanged)
+        docs_by_source: dict[str, list[Document]] = {}
+        for doc in corpus.documents:
+            docs_by_source.setdefault(doc.source, []).append(doc)
+        old_row = 0
+        old_offsets: dict[str, int] = {}
+        for source, source_chunks in old_chunks.items():
+            old_offsets[source] = old_row
+            old_row += len(source_chunks)
+        for source, docs in docs_by_source.items():
+            if source in reusable and source in old_chunks:
+                base = old_offsets[source]
+                for k, old in enumerate(old_chunks[source]):
+                    text = doc_text[old.doc_id][old.start : old.end]
+                    chunks.append(Chunk(old.chunk_id, old.doc_id, old.start, old.end, text, old.tokens))
+                    vectors.append(old_vectors[base + k] if old_vectors is not None else None)
+                continue
+            for doc in docs:
+                for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_max, settings.chunk_overlap):
+                    tokens = tokenize(f"{doc.title} {chunk.text}")
+                    chunks.append(Chunk(chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end, chunk.text, tokens))
+                    vectors.append(None)
+                    to_encode.append(len(chunks) - 1)
+
+        if to_encode:
+            titles = {d.doc_id: d.title for d in corpus.documents}
+            titled = [f"{titles[chunks[i].doc_id]}\n{chunks[i].text}" for i in to_encode]
+            encoded = encoder.encode(titled, batch_size=settings.encode_batch_size, progress=progress)
+            for i, vec in zip(to_encode, encoded, strict=True):
+                vectors[i] = vec
+        report.encoded_chunks = len(to_encode)
+        matrix = (
+            np.vstack([v for v in vectors if v is not None]).astype(np.float32)
+            if chunks
+            else np.zeros((0, info.dimension), dtype=np.float32)
+        )
+        spec = choose_spec(
+            len(chunks), settings.faiss_index, settings.faiss_auto_threshold,
+            settings.hnsw_m, settings.hnsw_ef_search, settings.ivf_nprobe,
+        )
+        report.index_type = spec.kind
+        dense = build_dense(matrix, spec)
+        bm25 = BM25Index.build([c.tokens for c in chunks], settings.bm25_k1, settings.bm25_b)
+
+        new_manifest = {
+            "format_version": FORMAT_VERSION,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "encoder": {
+                "name": info.name,
+                "resolved": getattr(info, "resolved", info.name),
+                "dimension": int(info.dimension),
+                "normalize": True,
+                "builtin": bool(getattr(info, "builtin", False)),
+            },
+            "chunking": _chunking(settings),
+            "dense": {"type": spec.kind, "params": spec.params, "metric": "inner_product"},
+            "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "tokenizer": TOKENIZER, "stopwords": _stopwords_hash()},
+            "corpus": [str(p) for p in paths],
+            "files": dict(sorted(new_files.items())),
+            "counts": {"documents": len(corpus.documents), "chunks": len(chunks)},
+        }
+        _commit(index_dir, new_manifest, corpus.documents, chunks, matrix, dense, bm25)
+        report.documents = len(corpus.documents)
+        report.chunks = len(chunks)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _commit(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    documents: Sequence[Document],
+    chunks: Sequence[Chunk],
+    matrix: np.ndarray,
+    dense: Any,
+    bm25: BM25Index,
+) -> None:
+    """Write a new version folder, then switch CURRENT to it atomically and drop stale versions."""
+    name = f"v-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir(parents=True)
+    try:
+        _write_jsonl(tmp / "documents.jsonl", [d.to_dict() for d in documents])
+        _write_jsonl(
+            tmp / "chunks.jsonl",
+            [{"chunk_id": c.chunk_id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "tokens": c.tokens} for c in chunks],
+        )
+        np.save(tmp / "vectors.npy", matrix)
+        save_dense(dense, tmp / "dense.faiss")
+        bm25.save(tmp)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        for file in _FILES:
+            with open(tmp / file, "rb") as handle:
+                os.fsync(handle.fileno())
+        _fsync_dir(tmp)
+        os.rename(tmp, index_dir / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    previous = current_version(index_dir) if (index_dir / "CURRENT").exists() else None
+    pointer_tmp = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
+    pointer_tmp.write_text(name, encoding="utf-8")
+    with open(pointer_tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer_tmp, index_dir / "CURRENT")
+    _fsync_dir(index_dir)
+    # Keep the previous version for readers that may still be loading it; drop older ones and leftovers.
+    keep = {name, previous.name if previous else ""}
+    for entry in index_dir.iterdir():
+        if entry.is_dir() and (entry.name.startswith("v-") or entry.name.startswith(".tmp-")) and entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
+    """Read and validate the active index; raises IndexNotFound/Mismatch/Corrupt errors."""
+    manifest = read_manifest(index_dir)
+    check_compatible(manifest, encoder_name, index_dir)
+    version = current_version(index_dir)
+    assert version is not None
+    rebuild = f"rebuild with: qa index --rebuild --index-dir {index_dir}"
+    try:
+        documents = [Document(**row) for row in _read_jsonl(version / "documents.jsonl")]
+        by_id = {d.doc_id: d for d in documents}
+        chunks = [
+            Chunk(r["chunk_id"], r["doc_id"], r["start"], r["end"], by_id[r["doc_id"]].text[r["start"] : r["end"]], r["tokens"])
+            for r in _read_jsonl(version / "chunks.jsonl")
+        ]
+        spec = DenseIndexSpec(manifest["dense"]["type"], manifest["dense"]["params"])
+        dense = load_dense(version / "dense.faiss", spec)
+        bm25 = BM25Index.load(version)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorruptError(f"index at {index_dir} is damaged ({type(exc).__name__}: {exc}); {rebuild}") from exc
+    expected = manifest["counts"]["chunks"]
+    if not (len(chunks) == expected == dense.ntotal == bm25.size):
+        raise IndexCorruptError(
+            f"index at {index_dir} is inconsistent ({len(chunks)} chunks, {dense.ntotal} vectors, "
+            f"{bm25.size} BM25 rows, manifest says {expected}); {rebuild}"
+        )
+    if dense.d != manifest["encoder"]["dimension"]:
+        raise IndexMismatchError(f"index at {index_dir} holds {dense.d}-d vectors but its manifest says {manifest['encoder']['dimension']}; {rebuild}")
+    return LoadedIndex(version, manifest, documents, chunks, bm25, dense, spec)

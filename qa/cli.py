@@ -1,0 +1,263 @@
+"""`qa`: index articles and ask questions from the terminal.
+
+Subcommands from other packages (serve, eval) register through the `wenda.cli` entry-point group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from qa.cli_common import common_parser, settings_from_args
+
+EXAMPLES = """examples:
+  qa ask "全国共设置了多少个公安派出所？"
+  qa ask "正阳派出所建所多少年了？" --json
+  qa ask --questions questions.jsonl --json > answers.jsonl
+  qa chat
+  qa index seeds/ more-articles/
+  qa info
+"""
+
+
+def _progress_enabled() -> bool:
+    return sys.stderr.isatty()
+
+
+def _pipeline(settings: Any, quiet: bool = False) -> Any:
+    from embeddings.store import current_version
+    from qa.pipeline import QAPipeline
+
+    if current_version(settings.index_dir) is None and not quiet:
+        corpus = ", ".join(map(str, settings.corpus))
+        print(f"No index at {settings.index_dir} yet: building it from {corpus} (first run only)…", file=sys.stderr)
+    return QAPipeline.from_settings(settings, build_if_missing=True, progress=_progress_enabled() and not quiet)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from qa.pipeline import QAPipeline
+
+    settings = settings_from_args(args, faiss_index=args.index_type)
+    paths = [Path(p) for p in args.paths] or list(settings.corpus)
+    started = time.perf_counter()
+    report = QAPipeline.build(settings, paths, progress=_progress_enabled(), rebuild=args.rebuild)
+    for source, reason in report.skipped:
+        print(f"skipped {source}: {reason}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    if report.up_to_date:
+        print(f"Index at {report.index_dir} is up to date: {report.documents} articles, {report.chunks} chunks.")
+        return 0
+    print(
+        f"Indexed {report.documents} articles in {report.chunks} chunks "
+        f"({len(report.added)} files added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged; {report.encoded_chunks} chunks encoded) "
+        f"in {time.perf_counter() - started:.1f}s → {report.index_dir} [{report.encoder}, {report.index_type}]"
+    )
+    return 0
+
+
+def _read_questions(path: Path) -> list[dict[str, Any]]:
+    from embeddings.errors import WendaError
+
+    if not path.is_file():
+        raise WendaError(f"questions file not found: {path}")
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise WendaError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise WendaError(f"{path}:{n}: each line needs a \"question\" string (and an \"id\")")
+        rows.append(row)
+    return rows
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from embeddings.errors import WendaError
+    from qa.errors import check_question
+    from qa.render import render_answer
+
+    settings = settings_from_args(args, retrieval_mode=args.retrieval, reader=args.reader)
+    if args.questions is None:
+        if args.question is None:
+            raise WendaError('give a question, e.g. qa ask "全国共设置了多少个公安派出所？", or --questions FILE.jsonl')
+        check_question(args.question, settings.max_question_chars)
+    elif args.question is not None:
+        raise WendaError("give either a question or --questions FILE, not both")
+    rows = _read_questions(args.questions) if args.questions else None
+    pipeline = _pipeline(settings, quiet=args.json)
+    if rows is None:
+        answer = pipeline.ask(args.question, top_k=args.top_k)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            print(render_answer(answer, color=sys.stdout.isatty(), show_passages=args.passages))
+        return 0
+    failures = 0
+    for n, row in enumerate(rows, 1):
+        try:
+            result: dict[str, Any] = pipeline.ask(row["question"], top_k=args.top_k).to_dict()
+        except WendaError as exc:
+            failures += 1
+            result = {"question": row["question"], "error": str(exc)}
+        record = {"id": row.get("id", n), **result}
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(f"[{record['id']}] {row['question']}\n  → {result.get('text') or result.get('error') or result.get('message')}")
+    return 1 if failures else 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from embeddings.errors import WendaError
+    from qa.conversation import Conversation
+    from qa.render import render_answer
+
+    settings = settings_from_args(args)
+    pipeline = _pipeline(settings)
+    chat = Conversation(pipeline)
+    color = sys.stdout.isatty()
+    print(f"问答 chat — {len(pipeline.documents)} articles. Ask in Chinese; /reset clears context, /quit or Ctrl-D exits.")
+    while True:
+        try:
+            line = input("问> ")
+        except EOFError:
+            print()
+            return 0
+        except KeyboardInterrupt:
+            print()
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit", "exit", "quit"):
+            return 0
+        if text == "/reset":
+            chat.reset()
+            print("(context cleared)")
+            continue
+        try:
+            answer = chat.ask(text)
+        except WendaError as exc:
+            print(f"error: {exc}")
+            continue
+        if answer.query != answer.question:
+            print(f"   (follow-up, searched: {answer.query})")
+        print(render_answer(answer, color=color))
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from embeddings.errors import IndexNotFoundError
+    from embeddings.store import current_version, read_manifest
+
+    settings = settings_from_args(args)
+    if current_version(settings.index_dir) is None:
+        raise IndexNotFoundError(f"no index at {settings.index_dir}; build one with: qa index (or just ask: qa ask \"…\")")
+    manifest = read_manifest(settings.index_dir)
+    info = {
+        "index_dir": str(settings.index_dir.resolve()),
+        "built_at": manifest.get("created_at"),
+        "format_version": manifest.get("format_version"),
+        "corpus": manifest.get("corpus"),
+        "files": len(manifest.get("files", {})),
+        "documents": manifest["counts"]["documents"],
+        "chunks": manifest["counts"]["chunks"],
+        "encoder": manifest["encoder"],
+        "configured_encoder": settings.embedding_model,
+        "index_type": manifest["dense"]["type"],
+        "chunking": manifest.get("chunking"),
+        "retrieval": {"mode": settings.retrieval_mode, "weight_bm25": settings.weight_bm25, "weight_dense": settings.weight_dense},
+        "reader": settings.reader,
+    }
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    enc = manifest["encoder"]
+    print(f"index      {info['index_dir']} (built {info['built_at']}, format v{info['format_version']})")
+    print(f"corpus     {', '.join(info['corpus'] or [])}: {info['files']} files, {info['documents']} articles, {info['chunks']} chunks")
+    print(f"encoder    {enc['name']} ({enc['dimension']}-d, normalised; {'built-in, offline' if enc.get('builtin') else enc.get('resolved')})")
+    print(f"dense      FAISS {info['index_type']}; BM25 over jieba tokens")
+    print(f"retrieval  {settings.retrieval_mode} (RRF weights bm25 {settings.weight_bm25}, dense {settings.weight_dense}); reader {settings.reader}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_parser()
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="问答 (wenda): extractive, cited answers to Chinese questions about a set of articles.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index (only new or changed files are encoded)")
+    p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl); default: seeds/")
+    p.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
+    p.add_argument("--index-type", choices=["auto", "flat", "hnsw", "ivf"], help="FAISS index type (default auto)")
+    p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question (or a JSONL file of them)")
+    p.add_argument("question", nargs="?", help="the question, in Chinese")
+    p.add_argument("--questions", type=Path, help="JSONL file with {\"id\", \"question\"} per line (batch mode)")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
+    p.add_argument("--top-k", type=int, help="passages to return (default 5)")
+    p.add_argument("--passages", type=int, default=0, help="also print this many retrieved passages")
+    p.add_argument("--retrieval", choices=["hybrid", "bm25", "dense"], help="retrieval mode (default hybrid)")
+    p.add_argument("--reader", choices=["rules", "sentence"], help="answer reader (default rules)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common], help="interactive chat; follow-up questions keep their context")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("info", parents=[common], help="corpus size, encoder, index type and location")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    for entry in sorted(entry_points(group="wenda.cli"), key=lambda e: e.name):
+        try:
+            entry.load()(sub, common)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the core commands
+            logging.getLogger(__name__).debug("command %s unavailable: %s", entry.name, exc)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from embeddings.errors import WendaError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except WendaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        unavailable = type(exc).__name__ == "EncoderUnavailableError"
+        if unavailable:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

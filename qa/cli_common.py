@@ -1,0 +1,34 @@
+"""Flags shared by every `qa` subcommand, and turning them into Settings."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from embeddings.settings import Settings
+
+
+def common_parser() -> argparse.ArgumentParser:
+    """Parent parser with --index-dir, --model, --config and --verbose."""
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("common options")
+    group.add_argument("--index-dir", type=Path, help="index directory (env WENDA_INDEX_DIR; default .wenda/index)")
+    group.add_argument("--model", help="embedding model: sentence-transformers name, local directory, or wenda-w2v-zh (env WENDA_EMBEDDING_MODEL)")
+    group.add_argument("--config", type=Path, help="TOML settings file (env WENDA_CONFIG; default ./wenda.toml)")
+    group.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, **overrides: object) -> Settings:
+    """Settings from env/config, with the common flags and `overrides` applied."""
+    if getattr(args, "config", None):
+        os.environ["WENDA_CONFIG"] = str(args.config)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
+    return Settings().with_overrides(
+        index_dir=getattr(args, "index_dir", None), embedding_model=getattr(args, "model", None), **overrides
+    )

@@ -1,0 +1,168 @@
+"""The question-answering pipeline: index + encoder + retriever + reader, loaded once."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.documents import Document
+from embeddings.errors import IndexNotFoundError
+from embeddings.settings import Settings
+from embeddings.store import BuildReport, LoadedIndex, build_index, current_version, load_index
+from qa.errors import check_question
+from qa.reader.base import Reader
+from qa.reader.evidence import EvidenceScorer
+from qa.reader.question import analyse
+from qa.reader.rules import RuleReader, SentenceReader
+from qa.retriever import FusionWeights, HybridRetriever
+from qa.synonyms import load_codes
+from qa.types import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "资料中没有找到答案：检索到的文章没有明确说明这一点。"
+
+
+def _encoder(settings: Settings) -> Any:
+    """The configured encoder, falling back to the built-in one (with a warning) when it is not available offline."""
+    from embeddings.encoders import load_encoder, resolve_encoder_spec
+
+    spec, warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir)
+    if warning:
+        log.warning(warning)
+    return load_encoder(spec, settings.model_cache_dir)
+
+
+class QAPipeline:
+    """Answers questions over one index. Thread-safe; build with `from_settings`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        index: LoadedIndex,
+        encoder: Any,
+        *,
+        retrieval_mode: str | None = None,
+        reader: str | None = None,
+        codes: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index = index
+        self.encoder = encoder
+        self.retrieval_mode = retrieval_mode or settings.retrieval_mode
+        self.reader_name = reader or settings.reader
+        self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
+        self.retriever = HybridRetriever(index, encoder, settings.candidates)
+        self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, settings.weight_dense)
+        self._idf = self._idf_table(index)
+        scorer = EvidenceScorer(self.idf, self.codes)
+        self.reader: Reader = RuleReader(scorer) if self.reader_name == "rules" else SentenceReader(scorer)
+
+    # -- construction ---------------------------------------------------------------------------------
+    @classmethod
+    def from_settings(cls, settings: Settings, *, build_if_missing: bool = True, progress: bool = False) -> QAPipeline:
+        """Load the index at settings.index_dir (building it from settings.corpus when missing) and models."""
+        encoder = _encoder(settings)
+        if current_version(settings.index_dir) is None:
+            if not build_if_missing:
+                raise IndexNotFoundError(f"no index at {settings.index_dir}; build one with: qa index --index-dir {settings.index_dir}")
+            build_index(settings, encoder_factory=lambda: encoder, progress=progress)
+        index = load_index(settings.index_dir, encoder.info.name)
+        return cls(settings, index, encoder)
+
+    @staticmethod
+    def build(
+        settings: Settings, paths: Sequence[Path] | None = None, *, progress: bool = True, rebuild: bool = False
+    ) -> BuildReport:
+        """(Re)index `paths` (default: settings.corpus) incrementally; only new or changed files are encoded."""
+        return build_index(settings, paths, encoder_factory=lambda: _encoder(settings), rebuild=rebuild, progress=progress)
+
+    def with_options(self, *, retrieval_mode: str | None = None, reader: str | None = None) -> QAPipeline:
+        """A pipeline sharing this one's index and models with another retrieval mode or reader."""
+        return QAPipeline(
+            self.settings, self.index, self.encoder,
+            retrieval_mode=retrieval_mode or self.retrieval_mode, reader=reader or self.reader_name, codes=self.codes,
+        )
+
+    @staticmethod
+    def _idf_table(index: LoadedIndex) -> np.ndarray:
+        df = np.diff(index.bm25.weights.indptr).astype(np.float64)
+        n = max(index.bm25.size, 1)
+        return np.log1p((n - df + 0.5) / (df + 0.5))
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency over chunks; unseen terms get the rarest term's weight."""
+        i = self.index.bm25.vocab.get(term)
+        n = max(self.index.bm25.size, 1)
+        return float(self._idf[i]) if i is not None else math.log1p((n + 0.5) / 0.5)
+
+    # -- queries --------------------------------------------------------------------------------------
+    @property
+    def documents(self) -> list[Document]:
+        return self.index.documents
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.index.doc_by_id.get(doc_id)
+
+    def info(self) -> dict[str, Any]:
+        manifest = self.index.manifest
+        return {
+            "index_dir": str(self.settings.index_dir),
+            "version": self.index.path.name,
+            "built_at": manifest.get("created_at"),
+            "documents": len(self.index.documents),
+            "files": len(manifest.get("files", {})),
+            "chunks": len(self.index.chunks),
+            "encoder": manifest["encoder"]["name"],
+            "encoder_dimension": manifest["encoder"]["dimension"],
+            "index_type": manifest["dense"]["type"],
+            "retrieval": self.retrieval_mode,
+            "fusion": dataclasses.asdict(self.weights),
+            "reader": self.reader_name,
+            "abstain_threshold": self.settings.abstain_threshold,
+            "corpus": manifest.get("corpus", []),
+        }
+
+    def retrieve(self, question: str, top_k: int) -> list:
+        """Ranked passages for a question (no reading)."""
+        return self.retriever.search(question, top_k, self.retrieval_mode, self.weights)
+
+    def ask(self, question: str, *, top_k: int | None = None, query: str | None = None) -> Answer:
+        """Answer `question`; `query` (a follow-up expanded with earlier context) drives retrieval when given."""
+        started = time.perf_counter()
+        question = check_question(question, self.settings.max_question_chars)
+        search_text = query or question
+        top_k = top_k or self.settings.top_k
+        passages = self.retrieve(search_text, max(top_k, 5))
+        analysis = analyse(question)
+        if query:
+            extra = [k for k in analyse(query).keywords if k not in analysis.keywords]
+            analysis = dataclasses.replace(analysis, keywords=analysis.keywords + extra)
+        result = self.reader.read(analysis, passages, self.index.doc_by_id) if analysis.keywords else None
+        answer = Answer(
+            question=question, text=None, score=0.0, passages=passages[:top_k],
+            encoder=self.index.manifest["encoder"]["name"], reader=self.reader_name,
+            retrieval=self.retrieval_mode, query=search_text,
+        )
+        if result is not None:
+            answer.score = result.score
+        if result is None or result.score < self.settings.abstain_threshold:
+            answer.message = NOT_FOUND
+        else:
+            doc = self.index.doc_by_id[result.passage.doc_id]
+            answer.text = doc.text[result.start : result.end]
+            answer.citations = [
+                Citation(
+                    doc.doc_id, doc.source, doc.title, result.passage.chunk_id, result.start, result.end,
+                    doc.text[result.sentence_start : result.sentence_end], result.sentence_start,
+                )
+            ]
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        return answer

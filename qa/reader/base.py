@@ -1,0 +1,30 @@
+"""The reader interface: pick an answer span from ranked passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from embeddings.documents import Document
+from qa.reader.question import QuestionAnalysis
+from qa.types import Passage
+
+
+@dataclass(frozen=True)
+class ReaderResult:
+    """A span `doc.text[start:end]` inside the sentence `[sentence_start, sentence_end)` of `passage`."""
+
+    passage: Passage
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+    score: float
+
+
+class Reader(Protocol):
+    """Anything that turns passages into a scored answer span (None when it finds nothing)."""
+
+    name: str
+
+    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None: ...

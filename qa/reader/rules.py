@@ -1,0 +1,208 @@
+"""Rule-based extractive reader: best sentence by keyword coverage, then a span of the type asked for."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from embeddings.documents import Document
+from embeddings.sentences import clause_spans
+from qa.reader.base import ReaderResult
+from qa.reader.evidence import Evidence, EvidenceScorer
+from qa.reader.question import QuestionAnalysis
+from qa.reader.spans import EXTRACTORS, Span, headed
+from qa.types import Passage
+
+SENTENCES_CONSIDERED = 8
+_TYPED = {"number", "date", "duration", "person", "place", "organization", "quote"}
+_REASON = re.compile(r"(?:因为|由于|因)([^，。；！？]{2,40})")
+_PURPOSE = re.compile(r"(?:为了|为)([^，。；！？]{2,40})")
+_DEFINITION = re.compile(r"(?:是指|指的是|即|就是|是)([^。；！？]{2,60})")
+
+
+_UNIT_GROUPS = [set("人名位") | {"人次", "余人", "多人"}, set("个所家座处间"), set("起件次"), set("元") | {"万元", "亿元"}, set("年"), set("天日")]
+_PERCENT_HINT = re.compile(r"增长|上升|下降|提高|降低|涨|降|比例|占比|百分|率")
+
+
+def _covered(span: Span, matches: list[tuple[int, int, float]]) -> float:
+    """Share of the span's characters that repeat question keywords."""
+    covered = sum(max(0, min(e, span.end) - max(s, span.start)) for s, e, _ in matches)
+    return covered / max(span.end - span.start, 1)
+
+
+def _proximity(span: Span, matches: list[tuple[int, int, float]], clauses: list[tuple[int, int]]) -> float:
+    """Keyword weight near the span, decaying with distance; keywords in another clause count half."""
+    def clause_of(pos: int) -> int:
+        return next((k for k, (s, e) in enumerate(clauses) if s <= pos < e), -1)
+
+    home = clause_of(span.start)
+    score = 0.0
+    for s, e, weight in matches:
+        gap = s - span.end if s >= span.end else span.start - e if e <= span.start else 0
+        factor = 1.0 if clause_of(s) == home else 0.5
+        score += factor * weight / (1.0 + max(gap, 0) / 6.0)
+    return score
+
+
+def _unit_group(unit: str) -> set[str]:
+    return next((g for g in _UNIT_GROUPS if unit in g), {unit})
+
+
+def _type_fit(text: str, question: QuestionAnalysis) -> float:
+    """Bonus or penalty for how well a candidate's form fits the question (unit, %, year, head noun)."""
+    fit = 0.0
+    if question.head and text.rstrip("”》」』").endswith(question.head):
+        fit += 0.6
+    if question.qtype == "date" and "年" in question.text and "年" in text:
+        fit += 0.3
+    if question.qtype in ("number", "duration"):
+        if _PERCENT_HINT.search(question.text) and not question.unit:
+            fit += 0.5 if text.endswith("%") else -0.3
+        if question.unit:
+            group = _unit_group(question.unit)
+            if any(text.endswith(u) or u in text for u in group):
+                fit += 0.5
+            elif re.search(r"[^\d.%万亿千百多余]$", text):
+                fit -= 0.4
+    return fit
+
+
+def _is_article_numeral(text: str) -> bool:
+    """一个 / 一支 / 一场: a counting article, not a quantity."""
+    return bool(re.fullmatch(r"一[^\d一二三四五六七八九十百千万亿两]{1,2}", text))
+
+
+class RuleReader:
+    """Extracts numbers, dates, names, places, organisations and quoted names; clauses for the rest."""
+
+    name = "rules"
+
+    def __init__(self, scorer: EvidenceScorer) -> None:
+        self.scorer = scorer
+
+    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
+        evidence = self.scorer.score(question, passages, documents)
+        if not evidence:
+            return None
+        total_weight = sum(self.scorer.idf(k) for k in question.keywords) or 1.0
+        best: tuple[float, Evidence, tuple[int, int]] | None = None
+        for ev in evidence[:SENTENCES_CONSIDERED]:
+            text = documents[ev.passage.doc_id].text
+            span, fit = self._span(question, ev, text, total_weight)
+            if span is None:
+                continue
+            total = 0.6 * ev.coverage + 0.4 * fit
+            if best is None or total > best[0]:
+                best = (total, ev, span)
+        if best is None:
+            ev = evidence[0]
+            text = documents[ev.passage.doc_id].text
+            best = (ev.coverage, ev, self._clause(ev, text))
+        _, ev, (start, end) = best
+        score = max(0.0, min(1.0, ev.coverage))
+        return ReaderResult(ev.passage, start, end, ev.start, ev.end, round(score, 4))
+
+    def _span(self, question: QuestionAnalysis, ev: Evidence, text: str, total_weight: float) -> tuple[tuple[int, int] | None, float]:
+        """A typed span in this sentence and how well it fits (0 for untyped questions)."""
+        qtype = question.qtype
+        if qtype in _TYPED or question.head or qtype == "entity":
+            candidates = self._candidates(question, text, ev)
+            if not candidates:
+                return None, 0.0
+            clauses = clause_spans(text, ev.start, ev.end)
+            scored = []
+            for c in candidates:
+                value = text[c.start : c.end]
+                raw = _proximity(c, ev.matches, clauses) / total_weight + _type_fit(value, question)
+                scored.append((raw, -(c.end - c.start) if qtype != "organization" else (c.end - c.start), c))
+            fit, _, chosen = max(scored, key=lambda item: (item[0], item[1]))
+            return (chosen.start, chosen.end), max(0.0, math.tanh(fit))
+        if qtype == "reason":
+            for pattern in (_REASON, _PURPOSE):
+                m = pattern.search(text, ev.start, ev.end)
+                if m:
+                    return (m.start(1), m.end(1)), 0.3
+            return None, 0.0
+        if qtype == "definition":
+            m = _DEFINITION.search(text, ev.start, ev.end)
+            if m:
+                return (m.start(1), m.end(1)), 0.2
+            return None, 0.0
+        if qtype == "list":
+            clauses = clause_spans(text, ev.start, ev.end)
+            runs = self._list_runs(text, ev.start, ev.end)
+            if runs:
+                return max(runs, key=lambda r: r[1] - r[0]), 0.2
+            return (self._clause(ev, text) if clauses else None), 0.0
+        return self._clause(ev, text), 0.0
+
+    @staticmethod
+    def _candidates(question: QuestionAnalysis, text: str, ev: Evidence) -> list[Span]:
+        """Typed spans in the sentence that add something to the question."""
+        qtype = question.qtype
+        kinds = {
+            "duration": ["duration", "number"],
+            "place": ["place", "organization"],
+            "organization": ["organization"],
+            "entity": ["quote"],
+        }.get(qtype, [qtype] if qtype in EXTRACTORS else [])
+        if question.head:
+            kinds = [*kinds, "quote"]
+        candidates = [c for kind in dict.fromkeys(kinds) for c in EXTRACTORS[kind](text, ev.start, ev.end)]
+        if question.head:
+            candidates += headed(text, ev.start, ev.end, question.head)
+        out = []
+        for c in candidates:
+            value = text[c.start : c.end]
+            if value in question.text or _covered(c, ev.matches) >= 0.7:
+                continue
+            if c.kind == "number" and _is_article_numeral(value):
+                continue
+            out.append(c)
+        return out
+
+    @staticmethod
+    def _list_runs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Runs of items joined by 、 (走访群众、维护治安、化解矛盾)."""
+        runs = []
+        for m in re.finditer(r"[^，。；：！？、“”]{1,16}(?:、[^，。；：！？、“”]{1,16})+", text[start:end]):
+            runs.append((start + m.start(), start + m.end()))
+        return runs
+
+    @staticmethod
+    def _clause(ev: Evidence, text: str) -> tuple[int, int]:
+        """The clause holding most keyword weight that also says something the question did not."""
+        clauses = clause_spans(text, ev.start, ev.end) or [(ev.start, ev.end)]
+        best, best_score = clauses[0], -1.0
+        for k, (s, e) in enumerate(clauses):
+            inside = sum(w for a, b, w in ev.matches if s <= a and b <= e)
+            covered = sum(min(b, e) - max(a, s) for a, b, _ in ev.matches if a < e and s < b)
+            novel = (e - s) - covered
+            if novel < 2:
+                # A clause that only repeats the question points at its neighbour.
+                if k + 1 < len(clauses):
+                    ns, ne = clauses[k + 1]
+                    score = inside + 0.01
+                    if score > best_score:
+                        best, best_score = (ns, ne), score
+                continue
+            score = inside + 0.1 * min(novel, 20) / 20
+            if score > best_score:
+                best, best_score = (s, e), score
+        return best
+
+
+class SentenceReader:
+    """Baseline: the whole best sentence is the answer."""
+
+    name = "sentence"
+
+    def __init__(self, scorer: EvidenceScorer) -> None:
+        self.scorer = scorer
+
+    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
+        evidence = self.scorer.score(question, passages, documents)
+        if not evidence:
+            return None
+        ev = evidence[0]
+        return ReaderResult(ev.passage, ev.start, ev.end, ev.start, ev.end, round(min(1.0, ev.coverage), 4))

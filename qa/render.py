@@ -1,0 +1,37 @@
+"""Terminal rendering of answers: the span highlighted in its sentence, numbered citations."""
+
+from __future__ import annotations
+
+from qa.types import Answer
+
+_BOLD_YELLOW = "\033[1;33m"
+_DIM = "\033[2m"
+_RESET = "\033[0m"
+
+
+def highlight(quote: str, start: int, end: int, color: bool) -> str:
+    """`quote` with `quote[start:end]` marked (ANSI colour on a terminal, 【】 otherwise)."""
+    left, mid, right = quote[:start], quote[start:end], quote[end:]
+    return f"{left}{_BOLD_YELLOW}{mid}{_RESET}{right}" if color else f"{left}【{mid}】{right}"
+
+
+def render_answer(answer: Answer, color: bool = False, show_passages: int = 0) -> str:
+    """A readable multi-line answer."""
+    lines: list[str] = []
+    if answer.text is None:
+        lines.append(f"答：{answer.message or '资料中没有找到答案。'}")
+        if answer.passages:
+            best = answer.passages[0]
+            lines.append(f"   最接近的段落：{best.title}（{best.source}）")
+    else:
+        lines.append(f"答：{answer.text}")
+        for n, cite in enumerate(answer.citations, 1):
+            offset = cite.start - cite.quote_start
+            lines.append("   " + highlight(cite.quote, offset, offset + cite.end - cite.start, color))
+            lines.append(f"   [{n}] {cite.title} — {cite.source}，字符 {cite.start}–{cite.end}（{cite.doc_id}）")
+    for n, passage in enumerate(answer.passages[:show_passages], 1):
+        text = passage.text.replace("\n", " ")
+        lines.append(f"   段落{n} ({passage.score:.4f}) {passage.doc_id} {passage.start}–{passage.end}: {text[:80]}…")
+    meta = f"score {answer.score:.2f} · {answer.latency_ms:.0f} ms · encoder {answer.encoder} · {answer.retrieval}+{answer.reader}"
+    lines.append((f"{_DIM}{meta}{_RESET}") if color else meta)
+    return "\n".join(lines)

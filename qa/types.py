@@ -1,0 +1,61 @@
+"""Result types returned by the QA pipeline (CLI, server and evaluation all use these)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Citation:
+    """Where an answer comes from: `document.text[start:end] == answer.text`."""
+
+    doc_id: str
+    source: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str
+    """The sentence the answer span was taken from."""
+    quote_start: int
+    """Offset of `quote` in the normalised article."""
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its fused retrieval score."""
+
+    doc_id: str
+    source: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+@dataclass
+class Answer:
+    """An extractive answer, or `text=None` with a `message` when the articles do not say."""
+
+    question: str
+    text: str | None
+    score: float
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    message: str | None = None
+    encoder: str = ""
+    reader: str = ""
+    retrieval: str = ""
+    query: str = ""
+    """The query actually searched (differs from `question` when a follow-up was expanded)."""
+    latency_ms: float = 0.0
+
+    @property
+    def abstained(self) -> bool:
+        return self.text is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

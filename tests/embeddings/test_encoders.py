@@ -1,0 +1,255 @@
+"""Offline encoders: the built-in wenda-w2v-zh, a local sentence-transformers directory, a missing Hub model."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import Pooling, WordEmbeddings
+from sentence_transformers.sentence_transformer.modules.tokenizer import WhitespaceTokenizer
+
+from embeddings.encoders import (
+    BUILTIN_NAME,
+    Encoder,
+    EncoderUnavailableError,
+    load_encoder,
+    resolve_encoder_spec,
+)
+from embeddings.encoders.builtin import BUILTIN_DIRNAME, MARKER_FILE, _install, is_complete_builtin
+from embeddings.encoders.jieba_tokenizer import JiebaWordTokenizer
+
+MISSING_HUB_MODEL = "no-such-org/no-such-model-xyz"
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("encoder-cache")
+
+
+@pytest.fixture(scope="module")
+def builtin(cache_dir: Path) -> Encoder:
+    return load_encoder(BUILTIN_NAME, cache_dir)
+
+
+def cos(encoder: Encoder, a: str, b: str) -> float:
+    vectors = encoder.encode([a, b])
+    return float(vectors[0] @ vectors[1])
+
+
+# --- built-in encoder -------------------------------------------------------------------------------------
+
+
+def test_builtin_info_and_marker(builtin: Encoder, cache_dir: Path) -> None:
+    model_dir = cache_dir / BUILTIN_DIRNAME
+    assert builtin.info.name == BUILTIN_NAME
+    assert builtin.info.builtin is True
+    assert builtin.info.normalize is True
+    assert builtin.info.dimension == 200
+    assert Path(builtin.info.resolved) == model_dir
+    marker = json.loads((model_dir / MARKER_FILE).read_text(encoding="utf-8"))
+    assert marker["name"] == BUILTIN_NAME
+    assert marker["dimension"] == 200
+    assert marker["source_version"]
+    assert not list(cache_dir.glob(f".{BUILTIN_DIRNAME}.*"))  # no temporary build left behind
+
+
+def test_builtin_reloads_as_plain_sentence_transformers_dir(builtin: Encoder, cache_dir: Path) -> None:
+    texts = ["派出所民警在巡逻", "今天股市上涨", "公安机关破获电信诈骗案件"]
+    again = SentenceTransformer(
+        str(cache_dir / BUILTIN_DIRNAME), device="cpu", trust_remote_code=True, local_files_only=True
+    )
+    np.testing.assert_allclose(again.encode(texts), builtin.encode(texts), rtol=0, atol=1e-6)
+
+
+def test_builtin_rows_are_float32_unit_vectors(builtin: Encoder) -> None:
+    vectors = builtin.encode(["派出所民警在巡逻", "警察在街上巡查", "今天股市上涨", "这是一个测试"])
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (4, 200)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_empty_input_gives_empty_matrix(builtin: Encoder) -> None:
+    vectors = builtin.encode([])
+    assert vectors.shape == (0, 200)
+    assert vectors.dtype == np.float32
+
+
+def test_text_without_known_tokens_gives_a_zero_row(builtin: Encoder) -> None:
+    vectors = builtin.encode(["", "!!!", "派出所"])
+    assert not np.isnan(vectors).any()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [0.0, 0.0, 1.0], atol=1e-5)
+
+
+def test_builtin_semantic_sanity(builtin: Encoder) -> None:
+    related = cos(builtin, "派出所民警在巡逻", "警察在街上巡查")
+    unrelated = cos(builtin, "派出所民警在巡逻", "今天股市上涨")
+    assert related > unrelated + 0.1, (related, unrelated)
+
+
+def test_out_of_vocabulary_word_backs_off_to_characters(builtin: Encoder) -> None:
+    tokenizer = builtin.model[0].tokenizer
+    assert isinstance(tokenizer, JiebaWordTokenizer)
+    word = "鹏琨"  # a made-up word
+    assert word not in tokenizer.word2idx
+    pieces = tokenizer.words(word)
+    assert pieces and all(len(piece) == 1 and piece in word for piece in pieces)
+    assert np.linalg.norm(builtin.encode([word])[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_unknown_word_backs_off_to_longest_known_pieces(builtin: Encoder) -> None:
+    tokenizer = builtin.model[0].tokenizer
+    assert "公安机关" not in tokenizer.word2idx
+    assert tokenizer.words("公安机关") == ["公安", "机关"]
+
+
+def test_load_is_cached_per_spec_and_cache_dir(builtin: Encoder, cache_dir: Path) -> None:
+    assert load_encoder(BUILTIN_NAME, cache_dir) is builtin
+    assert resolve_encoder_spec(BUILTIN_NAME, cache_dir) == (BUILTIN_NAME, None)
+
+
+def test_encode_is_thread_safe(builtin: Encoder) -> None:
+    texts = [f"第{i}号派出所的民警在巡逻" for i in range(50)]
+    expected = builtin.encode(texts)
+    results: list[np.ndarray] = []
+    threads = [threading.Thread(target=lambda: results.append(builtin.encode(texts))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4
+    for result in results:
+        np.testing.assert_allclose(result, expected, atol=1e-6)
+
+
+def _fake_build(path: Path, version: int, extra: str) -> Path:
+    path.mkdir()
+    (path / MARKER_FILE).write_text(json.dumps({"name": BUILTIN_NAME, "version": version}))
+    (path / extra).write_text("x")
+    return path
+
+
+def test_install_replaces_an_older_build_and_keeps_a_complete_one(tmp_path: Path) -> None:
+    target = _fake_build(tmp_path / BUILTIN_DIRNAME, 0, "old")
+    _install(_fake_build(tmp_path / "first", 1, "first"), target)
+    assert is_complete_builtin(target) and (target / "first").exists() and not (target / "old").exists()
+
+    _install(_fake_build(tmp_path / "second", 1, "second"), target)  # another builder won: its build stays
+    assert (target / "first").exists() and not (target / "second").exists()
+
+
+def test_install_refuses_to_overwrite_a_foreign_directory(tmp_path: Path) -> None:
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "data.txt").write_text("keep me")
+    with pytest.raises(FileExistsError):
+        _install(_fake_build(tmp_path / "build", 1, "x"), target)
+    assert (target / "data.txt").read_text() == "keep me"
+
+
+# --- tokenizer ---------------------------------------------------------------------------------------------
+
+
+def test_tokenizer_round_trip_and_lower_case(tmp_path: Path) -> None:
+    tokenizer = JiebaWordTokenizer(vocab=["<pad>", "警察", "巡逻", "警", "察", "gpu", "2022"])
+    assert tokenizer.words("GPU 警察 巡逻 2022") == ["gpu", "警察", "巡逻", "2022"]
+    tokenizer.save(str(tmp_path))
+    loaded = JiebaWordTokenizer.load(str(tmp_path))
+    assert loaded.get_vocab() == tokenizer.get_vocab()
+    assert loaded.tokenize("警察在巡逻") == tokenizer.tokenize("警察在巡逻")
+
+
+# --- a named model from a local directory ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny sentence-transformers model over made-up words; deliberately without a Normalize module."""
+    vocab = ["<pad>", "alpha", "beta", "gamma", "delta", "epsilon"]
+    weights = np.random.default_rng(0).normal(size=(len(vocab), 8)).astype(np.float32)
+    embedding = WordEmbeddings(
+        tokenizer=WhitespaceTokenizer(vocab=vocab, stop_words=[]), embedding_weights=weights
+    )
+    model = SentenceTransformer(modules=[embedding, Pooling(8, "mean")], device="cpu")
+    path = tmp_path_factory.mktemp("tiny-model")
+    model.save(str(path), create_model_card=False)
+    return path
+
+
+def test_local_directory_model_loads(tiny_model_dir: Path, tmp_path: Path) -> None:
+    encoder = load_encoder(str(tiny_model_dir), tmp_path)
+    assert encoder.info.dimension == 8
+    assert encoder.info.builtin is False
+    assert encoder.info.name == str(tiny_model_dir)
+    vectors = encoder.encode(["alpha beta", "gamma", "delta epsilon alpha"])
+    assert vectors.shape == (3, 8)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert resolve_encoder_spec(str(tiny_model_dir), tmp_path) == (str(tiny_model_dir), None)
+
+
+def test_missing_local_directory_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(EncoderUnavailableError, match="not a directory"):
+        load_encoder(str(tmp_path / "no-such-dir"), tmp_path)
+
+
+# --- a Hub name that is not cached -------------------------------------------------------------------------
+
+
+def test_uncached_hub_model_fails_fast_with_actionable_message(tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(EncoderUnavailableError) as caught:
+        load_encoder(MISSING_HUB_MODEL, tmp_path)
+    assert time.monotonic() - started < 5.0
+    message = str(caught.value)
+    assert "\n" not in message
+    for part in (MISSING_HUB_MODEL, "Hugging Face cache", "WENDA_EMBEDDING_MODEL", BUILTIN_NAME):
+        assert part in message
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert os.environ["TRANSFORMERS_OFFLINE"] == "1"
+
+
+def test_cached_hub_model_loads_offline(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Hub name found in the local Hugging Face cache loads without any network access."""
+    import huggingface_hub.constants
+
+    repo = tmp_path / "hub" / "models--tiny-org--tiny-model"
+    revision = "0" * 40
+    shutil.copytree(tiny_model_dir, repo / "snapshots" / revision)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+
+    encoder = load_encoder("tiny-org/tiny-model", tmp_path / "cache")
+    assert encoder.info.dimension == 8
+    assert Path(encoder.info.resolved) == repo / "snapshots" / revision
+    assert encoder.encode(["alpha beta"]).shape == (1, 8)
+
+
+def test_resolve_falls_back_to_builtin_with_warning(tmp_path: Path) -> None:
+    spec, warning = resolve_encoder_spec(MISSING_HUB_MODEL, tmp_path)
+    assert spec == BUILTIN_NAME
+    assert warning is not None
+    assert MISSING_HUB_MODEL in warning and BUILTIN_NAME in warning and "\n" not in warning
+
+
+# --- import cost -------------------------------------------------------------------------------------------
+
+
+def test_importing_the_package_does_not_import_torch() -> None:
+    code = (
+        "import sys, embeddings.encoders; "
+        "heavy = {'torch', 'sentence_transformers', 'jieba'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
