@@ -178,7 +178,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         "configured_encoder": settings.embedding_model,
         "index_type": manifest["dense"]["type"],
         "chunking": manifest.get("chunking"),
-        "retrieval": {"mode": settings.retrieval_mode, "weight_bm25": settings.weight_bm25, "weight_dense": settings.weight_dense},
+        "retrieval": {"mode": settings.retrieval_mode, "weight_bm25": settings.weight_bm25, "weight_dense": settings.weight_dense if settings.weight_dense is not None else "auto"},
         "reader": settings.reader,
     }
     if args.json:
@@ -189,7 +189,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"corpus     {', '.join(info['corpus'] or [])}: {info['files']} files, {info['documents']} articles, {info['chunks']} chunks")
     print(f"encoder    {enc['name']} ({enc['dimension']}-d, normalised; {'built-in, offline' if enc.get('builtin') else enc.get('resolved')})")
     print(f"dense      FAISS {info['index_type']}; BM25 over jieba tokens")
-    print(f"retrieval  {settings.retrieval_mode} (RRF weights bm25 {settings.weight_bm25}, dense {settings.weight_dense}); reader {settings.reader}")
+    dense = settings.weight_dense if settings.weight_dense is not None else ("auto: 0 for the built-in encoder" if enc.get("builtin") else "auto: 1")
+    print(f"retrieval  {settings.retrieval_mode} (RRF weights bm25 {settings.weight_bm25}, dense {dense}); reader {settings.reader}")
     return 0
 
 

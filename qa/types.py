@@ -52,6 +52,8 @@ class Answer:
     query: str = ""
     """The query actually searched (differs from `question` when a follow-up was expanded)."""
     latency_ms: float = 0.0
+    candidate: str | None = None
+    """When abstaining: the span the reader would have given (for calibration curves; not shown to users)."""
 
     @property
     def abstained(self) -> bool:

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoders.loader import EncoderInfo
+from embeddings.encoders.loader import NUMPY_BACKEND, EncoderInfo
 
-NUMPY_BACKEND = "numpy"
 TOKENIZER_CLASS = "embeddings.encoders.jieba_tokenizer.JiebaWordTokenizer"
 _WEIGHT_KEY = "emb_layer.weight"
 _MIN_WEIGHT_SUM = 1e-9  # Pooling clamps the weight sum to this
@@ -71,7 +70,9 @@ class NumpyWordEncoder:
         _check_prompts(path)
         kinds = [_kind(module) for module in modules]
         if kinds[0] != "WordEmbeddings" or modules[0].get("path", "") != "":
-            raise UnsupportedModelError(f"the first module of {path} is {kinds[0]}, not WordEmbeddings at the root")
+            raise UnsupportedModelError(
+                f"the first module of {path} is {kinds[0]}, not WordEmbeddings at the root"
+            )
         rest = kinds[1:]
         if rest and rest[0] == "WordWeights":
             rest = rest[1:]
@@ -80,7 +81,9 @@ class NumpyWordEncoder:
 
         config = _read_json(path / "wordembedding_config.json")
         if config.get("tokenizer_class") != TOKENIZER_CLASS:
-            raise UnsupportedModelError(f"tokenizer {config.get('tokenizer_class')!r} is not {TOKENIZER_CLASS}")
+            raise UnsupportedModelError(
+                f"tokenizer {config.get('tokenizer_class')!r} is not {TOKENIZER_CLASS}"
+            )
         vocab, tokenizer_config = load_tokenizer(path)
         embeddings = _tensor(load_file(str(path / "model.safetensors")), path / "model.safetensors")
 
@@ -187,8 +190,11 @@ def _check_pooling(config: dict[str, Any], path: Path) -> None:
     """Only plain mean pooling is reproduced."""
     mode = config.get("pooling_mode")
     if mode is None:  # configs written by older sentence-transformers: one boolean per mode
-        mode = [key.removeprefix("pooling_mode_") for key, value in config.items() if key.startswith("pooling_mode_")
-                and value is True]
+        mode = [
+            key.removeprefix("pooling_mode_")
+            for key, value in config.items()
+            if key.startswith("pooling_mode_") and value is True
+        ]
         mode = ["mean"] if mode == ["mean_tokens"] else mode
     if mode not in ("mean", ["mean"]):
         raise UnsupportedModelError(f"pooling mode {mode!r} in {path} is not 'mean'")

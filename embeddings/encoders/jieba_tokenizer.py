@@ -67,7 +67,11 @@ class JiebaWordTokenizer(WordTokenizer):
 
     def config(self) -> dict[str, object]:
         """The settings saved next to the vocabulary."""
-        return {"do_lower_case": self.do_lower_case, "backoff": self.backoff, "max_piece_len": self.max_piece_len}
+        return {
+            "do_lower_case": self.do_lower_case,
+            "backoff": self.backoff,
+            "max_piece_len": self.max_piece_len,
+        }
 
     def save(self, output_path: str) -> None:
         """Write the config and the vocabulary (one word a line) into `output_path`."""

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -16,6 +16,12 @@ from embeddings.errors import WendaError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+BACKEND_ENV = "WENDA_ENCODER_BACKEND"
+AUTO_BACKEND = "auto"
+NUMPY_BACKEND = "numpy"
+ST_BACKEND = "sentence-transformers"
+BACKENDS = (AUTO_BACKEND, NUMPY_BACKEND, ST_BACKEND)
 
 _FIX = (
     "Hugging Face cannot be reached from here, so nothing is downloaded; point WENDA_EMBEDDING_MODEL "
@@ -32,15 +38,35 @@ class EncoderUnavailableError(WendaError):
         self.reason = reason
 
 
+class EncoderBackendError(WendaError, ValueError):
+    """An unknown encoder backend was asked for, or the NumPy backend for a model it cannot run."""
+
+
 @dataclass
 class EncoderInfo:
-    """What was configured and what was actually loaded."""
+    """What was configured and what was actually loaded; `backend` is "numpy" or "sentence-transformers"."""
 
     name: str
     resolved: str
     dimension: int
     normalize: bool
     builtin: bool
+    backend: str = ST_BACKEND
+
+
+class TextEncoder(Protocol):
+    """What `load_encoder` returns: `Encoder` (sentence-transformers) or `NumpyWordEncoder`."""
+
+    info: EncoderInfo
+
+    @property
+    def dimension(self) -> int:
+        """Length of each embedding."""
+        ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """(n, dimension) float32 array of unit (or all-zero) rows."""
+        ...
 
 
 class Encoder:
@@ -72,20 +98,41 @@ class Encoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-_ENCODERS: dict[tuple[str, str], Encoder] = {}
+_ENCODERS: dict[tuple[str, str, str], TextEncoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
-def load_encoder(spec: str, cache_dir: Path) -> Encoder:
+def load_encoder(spec: str, cache_dir: Path, backend: str = AUTO_BACKEND) -> TextEncoder:
     """Load `spec` once per process: "wenda-w2v-zh" (built into `cache_dir` if missing), a local directory, or a
-    Hub name already in the local Hugging Face cache. Raises EncoderUnavailableError, never downloads."""
-    key = (spec, str(Path(cache_dir).expanduser().absolute()))
+    Hub name already in the local Hugging Face cache. Raises EncoderUnavailableError, never downloads.
+
+    `backend` ("auto", "numpy" or "sentence-transformers"; "auto" defers to $WENDA_ENCODER_BACKEND) picks how a
+    wenda build runs: "auto" and "numpy" use `NumpyWordEncoder`, which never imports torch ("auto" falls back to
+    sentence-transformers for a wenda directory it cannot run; "numpy" raises EncoderBackendError instead).
+    Other models always run on sentence-transformers. `info.backend` says which one was used.
+    """
+    backend = resolve_backend(backend)
+    key = (spec, str(Path(cache_dir).expanduser().absolute()), backend)
     with _ENCODERS_LOCK:
         encoder = _ENCODERS.get(key)
         if encoder is None:
-            encoder = _load(spec, Path(cache_dir).expanduser())
+            encoder = _load(spec, Path(cache_dir).expanduser(), backend)
             _ENCODERS[key] = encoder
     return encoder
+
+
+def resolve_backend(backend: str = AUTO_BACKEND) -> str:
+    """The backend asked for: `backend` itself unless it is "auto", then $WENDA_ENCODER_BACKEND (default "auto")."""
+    if backend not in BACKENDS:
+        raise EncoderBackendError(f"unknown encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend != AUTO_BACKEND:
+        return backend
+    from_env = os.environ.get(BACKEND_ENV, "").strip().lower() or AUTO_BACKEND
+    if from_env not in BACKENDS:
+        raise EncoderBackendError(
+            f"{BACKEND_ENV}={from_env!r} is not an encoder backend; choose one of {', '.join(BACKENDS)}"
+        )
+    return from_env
 
 
 def resolve_encoder_spec(spec: str, cache_dir: Path) -> tuple[str, str | None]:
@@ -103,20 +150,44 @@ def resolve_encoder_spec(spec: str, cache_dir: Path) -> tuple[str, str | None]:
     return spec, None
 
 
-def _load(spec: str, cache_dir: Path) -> Encoder:
-    """Dispatch on the kind of spec."""
+def _load(spec: str, cache_dir: Path, backend: str) -> TextEncoder:
+    """Dispatch on the kind of spec and the backend asked for."""
     if spec == BUILTIN_NAME:
         path = ensure_builtin_encoder(cache_dir)
+        fast = _open_numpy(path, spec, backend)
+        if fast is not None:
+            return fast
         model = _open(str(path), spec, trust_remote_code=True)
         return _wrap(model, spec, str(path.absolute()), builtin=True)
     path = Path(spec).expanduser()
     if path.is_dir():
-        model = _open(str(path), spec, trust_remote_code=_is_wenda_dir(path))
-        return _wrap(model, spec, str(path.absolute()), builtin=_is_wenda_dir(path))
+        wenda = _is_wenda_dir(path)
+        fast = _open_numpy(path, spec, backend) if wenda else None
+        if fast is not None:
+            return fast
+        model = _open(str(path), spec, trust_remote_code=wenda)
+        return _wrap(model, spec, str(path.absolute()), builtin=wenda)
     if path.exists() or _looks_like_path(spec):
         raise EncoderUnavailableError(spec, f"{path.absolute()} is not a directory")
     model = _open(spec, spec, trust_remote_code=False)
     return _wrap(model, spec, _hub_snapshot(spec) or spec, builtin=False)
+
+
+def _open_numpy(path: Path, spec: str, backend: str) -> TextEncoder | None:
+    """The wenda build at `path` as a NumpyWordEncoder, or None when sentence-transformers should run it."""
+    if backend == ST_BACKEND:
+        return None
+    from embeddings.encoders.fast import NumpyWordEncoder, UnsupportedModelError
+
+    try:
+        return NumpyWordEncoder.from_dir(path, name=spec, builtin=True)
+    except (UnsupportedModelError, OSError) as exc:
+        if backend == NUMPY_BACKEND:
+            raise EncoderBackendError(
+                f"the numpy encoder backend cannot run {path.absolute()} ({exc}); "
+                f"unset {BACKEND_ENV} or set it to {ST_BACKEND}"
+            ) from exc
+        return None
 
 
 def _open(name_or_path: str, spec: str, trust_remote_code: bool) -> SentenceTransformer:
@@ -135,7 +206,12 @@ def _open(name_or_path: str, spec: str, trust_remote_code: bool) -> SentenceTran
 def _wrap(model: SentenceTransformer, spec: str, resolved: str, builtin: bool) -> Encoder:
     """Encoder with the model's embedding dimension."""
     info = EncoderInfo(
-        name=spec, resolved=resolved, dimension=_dimension(model), normalize=True, builtin=builtin
+        name=spec,
+        resolved=resolved,
+        dimension=_dimension(model),
+        normalize=True,
+        builtin=builtin,
+        backend=ST_BACKEND,
     )
     return Encoder(model, info)
 

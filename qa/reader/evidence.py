@@ -75,10 +75,9 @@ class EvidenceScorer:
                 hits = []
                 for k, (keyword, weight) in enumerate(zip(keywords, weights, strict=True)):
                     m, where = self._match(doc.text, s, e, keyword, tokens)
-                    context = max(
-                        CONTEXT_DISCOUNT * max(previous_hits[k], 1.0 if keyword in title else 0.0),
-                        ARTICLE_DISCOUNT if keyword in doc.text else 0.0,
-                    )
+                    # Figures and years must be stated near the answer; article-wide mentions do not count.
+                    article = ARTICLE_DISCOUNT if keyword in doc.text and not any(c.isdigit() for c in keyword) else 0.0
+                    context = max(CONTEXT_DISCOUNT * max(previous_hits[k], 1.0 if keyword in title else 0.0), article)
                     gained += weight * max(m, context)
                     matches.extend((a, b, weight * m) for a, b in where)
                     hits.append(m)

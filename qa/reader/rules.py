@@ -97,9 +97,9 @@ class RuleReader:
         if best is None:
             ev = evidence[0]
             text = documents[ev.passage.doc_id].text
-            best = (ev.coverage, ev, self._clause(ev, text))
-        _, ev, (start, end) = best
-        score = max(0.0, min(1.0, ev.coverage))
+            best = (0.6 * ev.coverage, ev, self._clause(ev, text))
+        total, ev, (start, end) = best
+        score = max(0.0, min(1.0, total))
         return ReaderResult(ev.passage, start, end, ev.start, ev.end, round(score, 4))
 
     def _span(self, question: QuestionAnalysis, ev: Evidence, text: str, total_weight: float) -> tuple[tuple[int, int] | None, float]:

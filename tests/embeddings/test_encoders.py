@@ -1,9 +1,11 @@
-"""Offline encoders: the built-in wenda-w2v-zh, a local sentence-transformers directory, a missing Hub model."""
+"""Offline encoders: the built-in wenda-w2v-zh (NumPy and sentence-transformers backends), a local
+sentence-transformers directory, a missing Hub model."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,16 +20,23 @@ from sentence_transformers.sentence_transformer.modules import Pooling, WordEmbe
 from sentence_transformers.sentence_transformer.modules.tokenizer import WhitespaceTokenizer
 
 from embeddings.encoders import (
+    BACKEND_ENV,
     BUILTIN_NAME,
     Encoder,
+    EncoderBackendError,
     EncoderUnavailableError,
+    TextEncoder,
     load_encoder,
     resolve_encoder_spec,
 )
 from embeddings.encoders.builtin import BUILTIN_DIRNAME, MARKER_FILE, _install, is_complete_builtin
+from embeddings.encoders.fast import NumpyWordEncoder
 from embeddings.encoders.jieba_tokenizer import JiebaWordTokenizer
 
 MISSING_HUB_MODEL = "no-such-org/no-such-model-xyz"
+ROOT = Path(__file__).resolve().parents[2]
+NUMPY = "numpy"
+ST = "sentence-transformers"
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +45,29 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def builtin(cache_dir: Path) -> Encoder:
-    return load_encoder(BUILTIN_NAME, cache_dir)
+def builtin(cache_dir: Path) -> NumpyWordEncoder:
+    """The built-in encoder on the NumPy backend (built into the empty cache first, with sentence-transformers)."""
+    encoder = load_encoder(BUILTIN_NAME, cache_dir, backend=NUMPY)
+    assert isinstance(encoder, NumpyWordEncoder)
+    return encoder
 
 
-def cos(encoder: Encoder, a: str, b: str) -> float:
+@pytest.fixture(scope="module")
+def st_builtin(builtin: NumpyWordEncoder, cache_dir: Path) -> Encoder:
+    """The same build run by sentence-transformers."""
+    encoder = load_encoder(BUILTIN_NAME, cache_dir, backend=ST)
+    assert isinstance(encoder, Encoder)
+    return encoder
+
+
+@pytest.fixture(params=[NUMPY, ST])
+def any_builtin(
+    request: pytest.FixtureRequest, builtin: NumpyWordEncoder, st_builtin: Encoder
+) -> TextEncoder:
+    return builtin if request.param == NUMPY else st_builtin
+
+
+def cos(encoder: TextEncoder, a: str, b: str) -> float:
     vectors = encoder.encode([a, b])
     return float(vectors[0] @ vectors[1])
 
@@ -48,13 +75,14 @@ def cos(encoder: Encoder, a: str, b: str) -> float:
 # --- built-in encoder -------------------------------------------------------------------------------------
 
 
-def test_builtin_info_and_marker(builtin: Encoder, cache_dir: Path) -> None:
+def test_builtin_info_and_marker(any_builtin: TextEncoder, cache_dir: Path) -> None:
     model_dir = cache_dir / BUILTIN_DIRNAME
-    assert builtin.info.name == BUILTIN_NAME
-    assert builtin.info.builtin is True
-    assert builtin.info.normalize is True
-    assert builtin.info.dimension == 200
-    assert Path(builtin.info.resolved) == model_dir
+    assert any_builtin.info.name == BUILTIN_NAME
+    assert any_builtin.info.builtin is True
+    assert any_builtin.info.normalize is True
+    assert any_builtin.info.dimension == any_builtin.dimension == 200
+    assert Path(any_builtin.info.resolved) == model_dir
+    assert any_builtin.info.backend == (NUMPY if isinstance(any_builtin, NumpyWordEncoder) else ST)
     marker = json.loads((model_dir / MARKER_FILE).read_text(encoding="utf-8"))
     assert marker["name"] == BUILTIN_NAME
     assert marker["dimension"] == 200
@@ -62,65 +90,72 @@ def test_builtin_info_and_marker(builtin: Encoder, cache_dir: Path) -> None:
     assert not list(cache_dir.glob(f".{BUILTIN_DIRNAME}.*"))  # no temporary build left behind
 
 
-def test_builtin_reloads_as_plain_sentence_transformers_dir(builtin: Encoder, cache_dir: Path) -> None:
+def test_builtin_reloads_as_plain_sentence_transformers_dir(
+    any_builtin: TextEncoder, cache_dir: Path
+) -> None:
     texts = ["派出所民警在巡逻", "今天股市上涨", "公安机关破获电信诈骗案件"]
     again = SentenceTransformer(
         str(cache_dir / BUILTIN_DIRNAME), device="cpu", trust_remote_code=True, local_files_only=True
     )
-    np.testing.assert_allclose(again.encode(texts), builtin.encode(texts), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(again.encode(texts), any_builtin.encode(texts), rtol=0, atol=1e-6)
 
 
-def test_builtin_rows_are_float32_unit_vectors(builtin: Encoder) -> None:
-    vectors = builtin.encode(["派出所民警在巡逻", "警察在街上巡查", "今天股市上涨", "这是一个测试"])
+def test_builtin_rows_are_float32_unit_vectors(any_builtin: TextEncoder) -> None:
+    vectors = any_builtin.encode(["派出所民警在巡逻", "警察在街上巡查", "今天股市上涨", "这是一个测试"])
     assert vectors.dtype == np.float32
     assert vectors.shape == (4, 200)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_empty_input_gives_empty_matrix(builtin: Encoder) -> None:
-    vectors = builtin.encode([])
+def test_empty_input_gives_empty_matrix(any_builtin: TextEncoder) -> None:
+    vectors = any_builtin.encode([])
     assert vectors.shape == (0, 200)
     assert vectors.dtype == np.float32
 
 
-def test_text_without_known_tokens_gives_a_zero_row(builtin: Encoder) -> None:
-    vectors = builtin.encode(["", "!!!", "派出所"])
+def test_text_without_known_tokens_gives_a_zero_row(any_builtin: TextEncoder) -> None:
+    vectors = any_builtin.encode(["", "!!!", "派出所"])
     assert not np.isnan(vectors).any()
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [0.0, 0.0, 1.0], atol=1e-5)
 
 
-def test_builtin_semantic_sanity(builtin: Encoder) -> None:
-    related = cos(builtin, "派出所民警在巡逻", "警察在街上巡查")
-    unrelated = cos(builtin, "派出所民警在巡逻", "今天股市上涨")
+def test_builtin_semantic_sanity(any_builtin: TextEncoder) -> None:
+    related = cos(any_builtin, "派出所民警在巡逻", "警察在街上巡查")
+    unrelated = cos(any_builtin, "派出所民警在巡逻", "今天股市上涨")
     assert related > unrelated + 0.1, (related, unrelated)
 
 
-def test_out_of_vocabulary_word_backs_off_to_characters(builtin: Encoder) -> None:
-    tokenizer = builtin.model[0].tokenizer
+def test_out_of_vocabulary_word_backs_off_to_characters(st_builtin: Encoder) -> None:
+    tokenizer = st_builtin.model[0].tokenizer
     assert isinstance(tokenizer, JiebaWordTokenizer)
     word = "鹏琨"  # a made-up word
     assert word not in tokenizer.word2idx
     pieces = tokenizer.words(word)
     assert pieces and all(len(piece) == 1 and piece in word for piece in pieces)
-    assert np.linalg.norm(builtin.encode([word])[0]) == pytest.approx(1.0, abs=1e-5)
+    assert np.linalg.norm(st_builtin.encode([word])[0]) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_unknown_word_backs_off_to_longest_known_pieces(builtin: Encoder) -> None:
-    tokenizer = builtin.model[0].tokenizer
+def test_unknown_word_backs_off_to_longest_known_pieces(
+    builtin: NumpyWordEncoder, st_builtin: Encoder
+) -> None:
+    tokenizer = st_builtin.model[0].tokenizer
     assert "公安机关" not in tokenizer.word2idx
-    assert tokenizer.words("公安机关") == ["公安", "机关"]
+    assert tokenizer.words("公安机关") == ["公安", "机关"] == builtin.words("公安机关")
 
 
-def test_load_is_cached_per_spec_and_cache_dir(builtin: Encoder, cache_dir: Path) -> None:
-    assert load_encoder(BUILTIN_NAME, cache_dir) is builtin
+def test_load_is_cached_per_spec_cache_dir_and_backend(
+    builtin: NumpyWordEncoder, st_builtin: Encoder, cache_dir: Path
+) -> None:
+    assert load_encoder(BUILTIN_NAME, cache_dir, backend=NUMPY) is builtin
+    assert load_encoder(BUILTIN_NAME, cache_dir, backend=ST) is st_builtin
     assert resolve_encoder_spec(BUILTIN_NAME, cache_dir) == (BUILTIN_NAME, None)
 
 
-def test_encode_is_thread_safe(builtin: Encoder) -> None:
+def test_encode_is_thread_safe(any_builtin: TextEncoder) -> None:
     texts = [f"第{i}号派出所的民警在巡逻" for i in range(50)]
-    expected = builtin.encode(texts)
+    expected = any_builtin.encode(texts)
     results: list[np.ndarray] = []
-    threads = [threading.Thread(target=lambda: results.append(builtin.encode(texts))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: results.append(any_builtin.encode(texts))) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -128,6 +163,159 @@ def test_encode_is_thread_safe(builtin: Encoder) -> None:
     assert len(results) == 4
     for result in results:
         np.testing.assert_allclose(result, expected, atol=1e-6)
+
+
+# --- NumPy backend: same numbers as sentence-transformers, without torch ----------------------------------
+
+# Unknown words, rare and non-BMP characters, ASCII (upper/lower case), digits, punctuation-only, whitespace,
+# stop words only, other scripts, a long text; the rest of the ~200 sentences come from the seed articles.
+EDGE_CASES = [
+    "",
+    " ",
+    "\n\t  ",
+    "!!!",
+    "，。、；：？！“”",
+    "……——",
+    "---",
+    "()[]{}<>",
+    "😀🎉",
+    "<pad>",
+    "pad",
+    "Hello World",
+    "hello world",
+    "HELLO WORLD",
+    "GPU and CPU",
+    "COVID-19 疫情防控",
+    "iPhone 15 Pro Max 发布会",
+    "ABC公司的CEO",
+    "Python3.11版本",
+    "a b c d",
+    "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ",
+    "ÉCOLE café",
+    "Straße",
+    "2022年3月15日",
+    "1234567890",
+    "3.14159",
+    "110",
+    "第12345号",
+    "100%",
+    "鹏琨",
+    "犇骉猋",
+    "𠀀𠀁𠀂",
+    "的",
+    "的的的的",
+    "了吗呢吧",
+    "这是一个什么",
+    "公安机关",
+    "中华人民共和国国务院总理",
+    "北京大学生前来应聘",
+    "警察在街上巡邏",
+    "こんにちは世界",
+    "안녕하세요",
+    "  派出所  民警  ",
+    "派出所\n民警\t巡逻",
+    "派出所民警在巡逻，今天股市上涨。" * 20,
+]
+
+
+def equivalence_texts(per_article: int = 30) -> list[str]:
+    """~200 texts: the edge cases plus sentences spread evenly over each seed article."""
+    texts = list(EDGE_CASES)
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        sentences = [
+            s.strip() for s in re.split(r"(?<=[。！？!?])|\n", path.read_text(encoding="utf-8")) if s.strip()
+        ]
+        step = max(1, len(sentences) // per_article)
+        texts += sentences[::step][:per_article]
+    return list(dict.fromkeys(texts))  # some headlines recur across articles
+
+
+def test_numpy_backend_matches_sentence_transformers(builtin: NumpyWordEncoder, st_builtin: Encoder) -> None:
+    texts = equivalence_texts()
+    assert len(texts) >= 190 and len(set(texts)) == len(texts)
+    fast, slow = builtin.encode(texts), st_builtin.encode(texts)
+    assert fast.dtype == np.float32 and fast.shape == slow.shape == (len(texts), 200)
+    worst = np.abs(fast - slow).max(axis=1)
+    assert np.allclose(fast, slow, atol=1e-5), [
+        (texts[i][:20], float(worst[i])) for i in np.argsort(-worst)[:5]
+    ]
+    zero = np.linalg.norm(slow, axis=1) < 1e-6
+    assert zero.any() and not zero.all()  # the edge cases include texts without a known token
+    np.testing.assert_array_equal(fast[zero], 0.0)
+    np.testing.assert_allclose(np.linalg.norm(fast[~zero], axis=1), 1.0, atol=1e-5)
+    tokenizer = st_builtin.model[0].tokenizer
+    assert [builtin.tokenize(t) for t in texts] == [tokenizer.tokenize(t) for t in texts]
+
+
+@pytest.mark.parametrize("mutation", ["uniform-weights", "no-backoff", "char-pieces"])
+def test_equivalence_texts_catch_a_wrong_forward_pass(
+    builtin: NumpyWordEncoder, st_builtin: Encoder, mutation: str
+) -> None:
+    """The comparison above can fail: each plausible mistake changes some of its outputs."""
+    weights = np.ones_like(builtin.weights) if mutation == "uniform-weights" else builtin.weights
+    config = dict(builtin.tokenizer_config)
+    if mutation == "char-pieces":
+        config["max_piece_len"] = 1
+    if mutation == "no-backoff":
+        config["backoff"] = False
+    wrong = NumpyWordEncoder(builtin.vocab, builtin.embeddings, weights, config, builtin.info)
+    texts = equivalence_texts()
+    assert not np.allclose(wrong.encode(texts), st_builtin.encode(texts), atol=1e-5)
+
+
+def test_default_backend_is_numpy_and_env_var_selects(
+    builtin: NumpyWordEncoder, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    default = load_encoder(BUILTIN_NAME, cache_dir)
+    assert isinstance(default, NumpyWordEncoder) and default.info.backend == NUMPY
+    assert load_encoder(BUILTIN_NAME, cache_dir) is default
+
+    monkeypatch.setenv(BACKEND_ENV, ST)
+    forced = load_encoder(BUILTIN_NAME, cache_dir)
+    assert isinstance(forced, Encoder) and forced.info.backend == ST
+    assert isinstance(load_encoder(BUILTIN_NAME, cache_dir, backend=NUMPY), NumpyWordEncoder)  # argument wins
+
+    monkeypatch.setenv(BACKEND_ENV, "tensorflow")
+    with pytest.raises(EncoderBackendError, match=BACKEND_ENV):
+        load_encoder(BUILTIN_NAME, cache_dir)
+    with pytest.raises(EncoderBackendError, match="unknown encoder backend"):
+        load_encoder(BUILTIN_NAME, cache_dir, backend="onnx")
+
+
+def test_numpy_path_never_imports_torch(builtin: NumpyWordEncoder, cache_dir: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from embeddings.encoders import load_encoder; "
+        "e = load_encoder('wenda-w2v-zh', Path(sys.argv[1])); v = e.encode(['测试', '派出所民警在巡逻']); "
+        "assert e.info.backend == 'numpy' and v.shape == (2, 200), (e.info, v.shape); "
+        "heavy = {'torch', 'sentence_transformers', 'transformers'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    env = {k: v for k, v in os.environ.items() if k != BACKEND_ENV}
+    subprocess.run([sys.executable, "-c", code, str(cache_dir)], cwd=ROOT, env=env, check=True, timeout=120)
+
+
+def test_wenda_dir_the_numpy_backend_cannot_run(
+    builtin: NumpyWordEncoder, cache_dir: Path, tmp_path: Path
+) -> None:
+    """ "auto" falls back to sentence-transformers for a wenda build with another pooling; "numpy" refuses it."""
+    model_dir = tmp_path / "max-pooled"
+    shutil.copytree(cache_dir / BUILTIN_DIRNAME, model_dir)
+    pooling = model_dir / "2_Pooling" / "config.json"
+    pooling.write_text(json.dumps({**json.loads(pooling.read_text()), "pooling_mode": "max"}))
+
+    encoder = load_encoder(str(model_dir), tmp_path, backend="auto")
+    assert isinstance(encoder, Encoder) and encoder.info.backend == ST and encoder.info.builtin is True
+    with pytest.raises(EncoderBackendError, match="pooling mode"):
+        load_encoder(str(model_dir), tmp_path, backend=NUMPY)
+
+
+def test_copied_wenda_dir_runs_on_numpy(builtin: NumpyWordEncoder, cache_dir: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "copy"
+    shutil.copytree(cache_dir / BUILTIN_DIRNAME, model_dir)
+    encoder = load_encoder(str(model_dir), tmp_path, backend=NUMPY)
+    assert isinstance(encoder, NumpyWordEncoder) and encoder.info.builtin is True
+    np.testing.assert_array_equal(encoder.encode(["派出所"]), builtin.encode(["派出所"]))
 
 
 def _fake_build(path: Path, version: int, extra: str) -> Path:
@@ -185,9 +373,10 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_local_directory_model_loads(tiny_model_dir: Path, tmp_path: Path) -> None:
-    encoder = load_encoder(str(tiny_model_dir), tmp_path)
+    encoder = load_encoder(str(tiny_model_dir), tmp_path, backend=NUMPY)  # not a wenda build: always ST
     assert encoder.info.dimension == 8
     assert encoder.info.builtin is False
+    assert encoder.info.backend == ST
     assert encoder.info.name == str(tiny_model_dir)
     vectors = encoder.encode(["alpha beta", "gamma", "delta epsilon alpha"])
     assert vectors.shape == (3, 8)
@@ -251,5 +440,4 @@ def test_importing_the_package_does_not_import_torch() -> None:
         "heavy = {'torch', 'sentence_transformers', 'jieba'} & set(sys.modules); "
         "assert not heavy, heavy"
     )
-    root = Path(__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

@@ -129,9 +129,12 @@ def test_crash_during_write_keeps_previous_index(tmp_path: Path, corpus: Path, e
 
 def test_concurrent_writers_are_serialised(tmp_path: Path, corpus: Path, encoder, make_settings) -> None:  # noqa: ANN001
     settings = make_settings(tmp_path / "idx", [corpus])
-    with write_lock(settings.index_dir), pytest.raises(IndexLockedError, match="another process"):
-        with write_lock(settings.index_dir, wait_s=0.3):
-            pass
+    with (
+        write_lock(settings.index_dir),
+        pytest.raises(IndexLockedError, match="another process"),
+        write_lock(settings.index_dir, wait_s=0.3),
+    ):
+        pass
     errors: list[BaseException] = []
 
     def run() -> None:

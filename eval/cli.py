@@ -1,0 +1,90 @@
+"""`qa eval`: score the system against a gold set and write the reports.
+
+    qa eval                                   # eval/gold/seeds.jsonl over the configured corpus (seeds/)
+    qa eval --gold my.jsonl --corpus articles/ --out runs/mine
+    qa eval --squad ../shared/data/cmrc2018/cmrc2018_trial.json   # CMRC 2018 trial, open retrieval
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from eval.runner import SYSTEMS, run_eval
+
+DEFAULT_GOLD = Path(__file__).resolve().parent / "gold" / "seeds.jsonl"
+DESCRIPTION = """Score every system (hybrid+rules is the product; bm25+rules, dense+rules and hybrid+sentence
+are baselines) on a gold set: EM/F1, recall@1/5/10, MRR@10, source@1, abstention, latency, broken down by
+question type and style. Writes report.json, report.md, report.png and prints the tables.
+
+With --squad FILE a SQuAD-format JSON (CMRC 2018, DRCD) is converted into OUT/gold.jsonl and
+OUT/corpus/, every paragraph is indexed (open retrieval) in OUT/index, and that gold set is evaluated:
+  qa eval --squad ../shared/data/cmrc2018/cmrc2018_trial.json"""
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the `eval` subcommand to the `qa` CLI."""
+    parser = subparsers.add_parser(
+        "eval",
+        parents=[common],
+        help="score the system against a gold question set",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=handle)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `qa eval` options (shared with `python -m eval`)."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--gold", type=Path, help=f"gold .jsonl file (default: {DEFAULT_GOLD.relative_to(DEFAULT_GOLD.parents[2])})")
+    source.add_argument("--squad", type=Path, metavar="JSON", help="SQuAD-format file to convert and evaluate")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="+",
+        help="files/folders to index instead of the configured corpus (indexed in OUT/index)",
+    )
+    parser.add_argument("--top-k", type=int, default=10, help="passages per question, at least 10 (default 10)")
+    parser.add_argument("--out", type=Path, help="output folder (default runs/eval-<gold name>/)")
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        choices=list(SYSTEMS),
+        default=list(SYSTEMS),
+        metavar="SYSTEM",
+        help="systems to run (default all: " + " ".join(SYSTEMS) + ")",
+    )
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the evaluation described by parsed `qa eval` arguments; returns the exit code."""
+    from eval.report import console_summary
+    from eval.squad import convert_file
+    from qa.cli_common import settings_from_args
+
+    settings = settings_from_args(args)
+    index_dir_given = getattr(args, "index_dir", None) is not None
+    progress = not args.no_progress
+    if args.squad is not None:
+        out = args.out or Path("runs") / f"eval-{args.squad.stem}"
+        conversion = convert_file(args.squad, out)
+        print(conversion.summary(), file=sys.stderr)
+        gold = conversion.gold_path
+        corpus = [*(args.corpus or []), conversion.corpus_path.parent]
+    else:
+        gold = args.gold or DEFAULT_GOLD
+        out = args.out or Path("runs") / f"eval-{gold.stem}"
+        corpus = args.corpus
+    if corpus:
+        overrides: dict[str, object] = {"corpus": corpus}
+        if not index_dir_given:
+            overrides["index_dir"] = out / "index"  # never clobber the main index
+        settings = settings.with_overrides(**overrides)
+    report = run_eval(gold, settings, top_k=args.top_k, out_dir=out, progress=progress, systems=args.systems, limit=args.limit)
+    print(console_summary(report))
+    return 0

@@ -1,0 +1,146 @@
+"""Gold question records: the schema, loading with validation, and writing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from embeddings.errors import WendaError
+
+TYPES = (
+    "number",
+    "date",
+    "person",
+    "place",
+    "organization",
+    "entity",
+    "reason",
+    "definition",
+    "list",
+    "yesno",
+    "unanswerable",
+)
+STYLES = ("lexical", "paraphrase", "disambiguation", "unanswerable", "external")
+"""`external` marks questions converted from another data set (SQuAD format), whose style is unknown."""
+
+
+class GoldError(WendaError):
+    """A gold file is missing or a record does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One gold question. `answers == []` means the articles do not answer it."""
+
+    id: str
+    question: str
+    answers: list[str] = field(default_factory=list)
+    source: str | None = None
+    evidence: str | None = None
+    type: str = "entity"
+    style: str = "lexical"
+    doc_id: str | None = None
+    """Optional: the exact document (e.g. a SQuAD paragraph); preferred over `source` when set."""
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "question": self.question,
+            "answers": list(self.answers),
+            "source": self.source,
+            "evidence": self.evidence,
+            "type": self.type,
+            "style": self.style,
+        }
+        if self.doc_id is not None:
+            out["doc_id"] = self.doc_id
+        return out
+
+
+def _opt_str(record: dict[str, Any], key: str, where: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise GoldError(f"{where}: '{key}' must be a non-empty string or null")
+    return value
+
+
+def parse_item(record: Any, where: str = "gold record") -> GoldItem:
+    """Validate one decoded JSON object against the gold schema."""
+    if not isinstance(record, dict):
+        raise GoldError(f"{where}: expected a JSON object")
+    for key in ("id", "question"):
+        if not isinstance(record.get(key), str) or not record[key].strip():
+            raise GoldError(f"{where}: '{key}' must be a non-empty string")
+    answers = record.get("answers")
+    if not isinstance(answers, list) or not all(isinstance(a, str) and a.strip() for a in answers):
+        raise GoldError(f"{where}: 'answers' must be a list of non-empty strings")
+    kind = record.get("type", "entity")
+    style = record.get("style", "lexical")
+    if kind not in TYPES:
+        raise GoldError(f"{where}: unknown type {kind!r} (expected one of {', '.join(TYPES)})")
+    if style not in STYLES:
+        raise GoldError(f"{where}: unknown style {style!r} (expected one of {', '.join(STYLES)})")
+    source = _opt_str(record, "source", where)
+    evidence = _opt_str(record, "evidence", where)
+    doc_id = _opt_str(record, "doc_id", where)
+    if answers and source is None and doc_id is None and evidence is None:
+        raise GoldError(f"{where}: an answerable question needs 'source', 'doc_id' or 'evidence'")
+    return GoldItem(
+        id=record["id"],
+        question=record["question"],
+        answers=list(answers),
+        source=source,
+        evidence=evidence,
+        type=kind,
+        style=style,
+        doc_id=doc_id,
+    )
+
+
+def load_gold(path: Path | str, limit: int | None = None) -> list[GoldItem]:
+    """Read a gold `.jsonl` file (blank lines skipped); ids must be unique."""
+    path = Path(path)
+    if not path.is_file():
+        raise GoldError(f"gold file not found: {path}")
+    items: list[GoldItem] = []
+    seen: set[str] = set()
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{lineno}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GoldError(f"{where}: invalid JSON ({exc.msg})") from exc
+            item = parse_item(record, where)
+            if item.id in seen:
+                raise GoldError(f"{where}: duplicate id {item.id!r}")
+            seen.add(item.id)
+            items.append(item)
+            if limit is not None and len(items) >= limit:
+                break
+    if not items:
+        raise GoldError(f"gold file has no questions: {path}")
+    return items
+
+
+def write_gold(path: Path | str, items: Iterable[GoldItem]) -> int:
+    """Write gold items as `.jsonl`; returns how many were written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
+    return n

@@ -1,0 +1,232 @@
+"""Convert SQuAD-format JSON (CMRC 2018, DRCD, ...) into a gold file and a `.jsonl` corpus.
+
+Each paragraph becomes one corpus record `{"id", "title", "text"}` (id = the paragraph id, unique), so
+the index gives it that id as doc_id; gold records carry `doc_id` and retrieval is judged by it.
+
+    python -m eval.squad ../shared/data/cmrc2018/cmrc2018_trial.json --out runs/cmrc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from embeddings.normalize import normalize_text
+from eval.gold import GoldError, GoldItem, write_gold
+
+EVIDENCE_MAX = 80
+_SENTENCE_END = "。！？!?\n"
+
+# Question-word heuristic for the type of a converted question; first match wins.
+# Character classes cover simplified and traditional forms (DRCD is traditional).
+_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("yesno", re.compile(r"是否|是不是|有沒有|有没有|能不能|可不可以|[吗嗎][？?]?$")),
+    ("reason", re.compile(r"(?<![算称稱成作叫])[为為][什甚][么麼]|[为為]何|原因|理由|因[为為][什甚][么麼]")),
+    ("definition", re.compile(r"[什甚][么麼]意思|指的是|是指|指[什甚][么麼]|定[义義]|含[义義]|^[什甚][么麼]是")),
+    ("date", re.compile(r"[什甚][么麼]?[时時]候|何[时時]|哪一?年|哪一?天|哪一?月|[几幾][月号號日]|[时時][间間]|年份|日期")),
+    ("person", re.compile(r"[谁誰]|哪一?位|[什甚][么麼]人|哪[个個]人|哪些人|[创創]始人|作者是")),
+    (
+        "place",
+        re.compile(
+            r"哪[里裡裏儿兒]|何[处處]|[什甚][么麼]地[方区區]|哪[一个個座]?(?:国家|國家|城市|省|地[区區]|地方)|哪些地[区區]|位于|位於"
+        ),
+    ),
+    (
+        "organization",
+        re.compile(r"哪[一个個家所]?(?:公司|大[学學]|机构|機構|[组組][织織]|球[队隊]|俱[乐樂]部|[学學]校|政党|政黨)|哪家|哪所"),
+    ),
+    ("number", re.compile(r"多少|[几幾]|多[大长長高重远遠久宽寬深厚]|[数數]量|面[积積]|人口")),
+    ("list", re.compile(r"哪些")),
+]
+
+
+def guess_type(question: str) -> str:
+    """Gold type of a question from its question words; "entity" when none matches."""
+    for name, pattern in _TYPE_RULES:
+        if pattern.search(question):
+            return name
+    return "entity"
+
+
+@dataclass
+class ConversionReport:
+    """What a conversion wrote and what it had to drop."""
+
+    gold_path: Path
+    corpus_path: Path
+    paragraphs: int = 0
+    questions: int = 0
+    written: int = 0
+    dropped_answers: int = 0
+    """Answers no longer found verbatim in the normalised paragraph."""
+    dropped_questions: int = 0
+    """Questions left with no answer after dropping (unanswerable-by-design ones are kept)."""
+    types: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (
+            f"{self.written} questions over {self.paragraphs} paragraphs -> {self.gold_path}; "
+            f"dropped {self.dropped_answers} answers and {self.dropped_questions} questions "
+            "not found verbatim in the normalised text"
+        )
+
+
+def _locate(context: str, answer: str, hint: int) -> int:
+    """Offset of the occurrence of `answer` in `context` nearest to `hint`; -1 when absent."""
+    best, pos = -1, context.find(answer)
+    while pos != -1:
+        if best == -1 or abs(pos - hint) < abs(best - hint):
+            best = pos
+        pos = context.find(answer, pos + 1)
+    return best
+
+
+def evidence_window(context: str, start: int, end: int, limit: int = EVIDENCE_MAX) -> str:
+    """A substring of `context` holding `[start, end)`: its sentence when short enough, else a centred window.
+
+    At most `limit` characters unless the answer itself is longer (then the answer alone).
+    """
+    if end - start >= limit:
+        return context[start:end]
+    s = start
+    while s > 0 and context[s - 1] not in _SENTENCE_END:
+        s -= 1
+    e = end
+    while e < len(context) and context[e - 1] not in _SENTENCE_END:
+        e += 1
+    if e - s <= limit:
+        return context[s:e].strip() or context[start:end]
+    pad = limit - (end - start)
+    s = max(0, start - pad // 2)
+    e = min(len(context), s + limit)
+    s = max(0, e - limit)
+    return context[s:e]
+
+
+def _unique_id(base: str, taken: set[str]) -> str:
+    rid, n = base, 1
+    while rid in taken:
+        n += 1
+        rid = f"{base}-{n}"
+    taken.add(rid)
+    return rid
+
+
+def convert_squad(data: dict[str, Any], out_dir: Path | str, name: str) -> ConversionReport:
+    """Write `out_dir/gold.jsonl` and `out_dir/corpus/<name>.jsonl` from a decoded SQuAD document."""
+    out_dir = Path(out_dir)
+    corpus_dir = out_dir / "corpus"
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    corpus_file = f"{name}.jsonl"
+    report = ConversionReport(gold_path=out_dir / "gold.jsonl", corpus_path=corpus_dir / corpus_file)
+    articles = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(articles, list):
+        raise GoldError("not SQuAD format: expected {'data': [{'paragraphs': [...]}, ...]}")
+
+    para_ids: set[str] = set()
+    question_ids: set[str] = set()
+    items: list[GoldItem] = []
+    with report.corpus_path.open("w", encoding="utf-8") as corpus:
+        for a_no, article in enumerate(articles, 1):
+            title = str(article.get("title") or "")
+            article_id = str(article.get("id") or f"A{a_no}")
+            for p_no, para in enumerate(article.get("paragraphs") or [], 1):
+                raw = str(para.get("context") or "")
+                pid = _unique_id(str(para.get("id") or f"{article_id}-{p_no}"), para_ids)
+                corpus.write(json.dumps({"id": pid, "title": title or pid, "text": raw}, ensure_ascii=False) + "\n")
+                report.paragraphs += 1
+                context = normalize_text(raw)
+                for q_no, qa in enumerate(para.get("qas") or [], 1):
+                    report.questions += 1
+                    item = _convert_question(qa, raw, context, pid, corpus_file, report)
+                    if item is None:
+                        continue
+                    qid = _unique_id(str(qa.get("id") or f"{pid}-Q{q_no}"), question_ids)
+                    items.append(replace(item, id=qid))
+    report.written = write_gold(report.gold_path, items)
+    for item in items:
+        report.types[item.type] = report.types.get(item.type, 0) + 1
+    return report
+
+
+def _convert_question(
+    qa: dict[str, Any], raw: str, context: str, pid: str, corpus_file: str, report: ConversionReport
+) -> GoldItem | None:
+    question = str(qa.get("question") or "").strip()
+    if not question:
+        report.dropped_questions += 1
+        return None
+    raw_answers = [a for a in qa.get("answers") or [] if str(a.get("text") or "").strip()]
+    if qa.get("is_impossible") or not raw_answers:
+        if qa.get("is_impossible"):
+            return GoldItem(id="_", question=question, answers=[], type="unanswerable", style="unanswerable")
+        report.dropped_questions += 1
+        return None
+    answers: list[str] = []
+    first_span: tuple[int, int] | None = None
+    for a in raw_answers:
+        text = str(a["text"]).strip()
+        start = int(a.get("answer_start") or 0)
+        hint = len(normalize_text(raw[:start])) + (1 if start and raw[start - 1].isspace() else 0)
+        found = text
+        pos = _locate(context, found, hint)
+        if pos == -1:
+            found = normalize_text(text)
+            pos = _locate(context, found, hint) if found else -1
+        if pos == -1:
+            report.dropped_answers += 1
+            continue
+        if found not in answers:
+            answers.append(found)
+        if first_span is None:
+            first_span = (pos, pos + len(found))
+    if first_span is None:
+        report.dropped_questions += 1
+        return None
+    return GoldItem(
+        id="_",
+        question=question,
+        answers=answers,
+        source=corpus_file,
+        evidence=evidence_window(context, *first_span),
+        type=guess_type(question),
+        style="external",
+        doc_id=pid,
+    )
+
+
+def convert_file(path: Path | str, out_dir: Path | str) -> ConversionReport:
+    """Convert one SQuAD-format JSON file; the corpus file is named after it."""
+    path = Path(path)
+    if not path.is_file():
+        raise GoldError(f"SQuAD file not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GoldError(f"{path}: not readable JSON ({exc})") from exc
+    return convert_squad(data, out_dir, path.stem)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m eval.squad IN.json --out DIR`."""
+    parser = argparse.ArgumentParser(prog="python -m eval.squad", description=__doc__.splitlines()[0])
+    parser.add_argument("input", type=Path, help="SQuAD-format JSON file")
+    parser.add_argument("--out", type=Path, required=True, help="writes OUT/gold.jsonl and OUT/corpus/<name>.jsonl")
+    args = parser.parse_args(argv)
+    try:
+        report = convert_file(args.input, args.out)
+    except GoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    print("types: " + ", ".join(f"{k}={v}" for k, v in sorted(report.types.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

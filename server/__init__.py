@@ -1,0 +1,1 @@
+"""HTTP API and embeddable chat widget for 问答 (wenda)."""

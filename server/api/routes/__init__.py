@@ -1,0 +1,1 @@
+"""One module per concern: questions, chat, documents, health, widget files."""

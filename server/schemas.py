@@ -1,0 +1,163 @@
+"""Pydantic models of every request and response body of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _non_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+class AskRequest(BaseModel):
+    """A single question, answered without conversation memory."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "全国地方公安机关共设置了多少个公安派出所？"}]},
+    )
+
+    question: str = Field(description="The question, in Chinese.")
+    top_k: int | None = Field(
+        default=None, ge=1, le=50, description="Passages to return (default: settings.top_k)."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _question_not_blank(cls, value: str) -> str:
+        return _non_blank(value)
+
+
+class ChatRequest(BaseModel):
+    """One chat turn; follow-ups reuse the `session_id` returned by the previous turn."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"message": "配备了多少民警？", "session_id": None}]}
+    )
+
+    message: str = Field(description="The user's message (a question or a follow-up).")
+    session_id: str | None = Field(
+        default=None, pattern=SESSION_ID_PATTERN, description="Omit to start a new session."
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _message_not_blank(cls, value: str) -> str:
+        return _non_blank(value)
+
+
+class CitationOut(BaseModel):
+    """Where the answer comes from: `document.text[start:end] == answer.text`."""
+
+    doc_id: str
+    source: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str = Field(description="The sentence holding the answer.")
+    quote_start: int = Field(
+        description="Offset of `quote` in the document text; the span is quote[start - quote_start:end - quote_start]."
+    )
+
+
+class PassageOut(BaseModel):
+    """A retrieved chunk (best first)."""
+
+    doc_id: str
+    source: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+class AnswerOut(BaseModel):
+    """An extractive answer; `text` is null (and `message` says why) when the articles do not say."""
+
+    question: str
+    text: str | None
+    abstained: bool
+    score: float
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    message: str | None = None
+    encoder: str = ""
+    reader: str = ""
+    retrieval: str = ""
+    query: str = ""
+    latency_ms: float = 0.0
+
+    @classmethod
+    def from_answer(cls, answer: Any) -> AnswerOut:
+        """Convert a `qa.types.Answer`."""
+        data = answer.to_dict()
+        data["abstained"] = data.get("text") is None
+        return cls.model_validate(data)
+
+
+class ChatResponse(AnswerOut):
+    """A chat turn's answer and the session to continue."""
+
+    session_id: str
+    new_session: bool = Field(
+        description="True when this turn started a new session (none given, or it expired)."
+    )
+
+
+class DocumentSummary(BaseModel):
+    """One indexed article, without its text."""
+
+    doc_id: str
+    title: str
+    source: str
+    length: int = Field(description="Characters of normalised text.")
+    url: str | None = None
+    date: str | None = None
+
+
+class DocumentList(BaseModel):
+    """Every indexed article."""
+
+    count: int
+    documents: list[DocumentSummary]
+
+
+class DocumentOut(DocumentSummary):
+    """One article with its normalised text (citation offsets index into `text`)."""
+
+    text: str
+
+
+class Health(BaseModel):
+    """Liveness: the process answers."""
+
+    status: str = "ok"
+    version: str
+
+
+class Ready(BaseModel):
+    """Readiness: the index and encoder are loaded."""
+
+    status: str = "ready"
+    encoder: str
+    documents: int
+    chunks: int
+    index_type: str = ""
+    reader: str = ""
+    retrieval: str = ""
+
+
+class ErrorOut(BaseModel):
+    """Every error response."""
+
+    detail: str
