@@ -9,7 +9,7 @@ from embeddings.tokenize import tokenize
 
 # Ordered: the first pattern that matches decides the answer type.
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("reason", re.compile(r"为什么|为何|什么原因|原因是|因为什么|何以|出于什么")),
+    ("reason", re.compile(r"为什么|为何|为啥|什么原因|原因是|因为什么|何以|出于什么|怎么会|咋")),
     ("definition", re.compile(r"什么是|是什么意思|指的是什么|指什么|什么含义|是指什么|意思是")),
     ("date", re.compile(r"什么时候|何时|哪一?年(?!代)|哪一?天|几月|几号|几日|哪个月|什么时间|哪个时间|日期|哪一?时期|什么年代|哪个年代|几点")),
     ("duration", re.compile(r"多久|多长时间|多少时间|几个小时|几天|几年(?!级)|多少天|多少年(?!代)|多少小时|多少分钟|用时")),

@@ -14,8 +14,10 @@ from qa.reader.spans import EXTRACTORS, Span, headed
 from qa.types import Passage
 
 SENTENCES_CONSIDERED = 8
-_TYPED = {"number", "date", "duration", "person", "place", "organization", "quote"}
-_REASON = re.compile(r"(?:因为|由于|因)([^，。；！？]{2,40})")
+_STRICT = {"number", "date", "duration", "person", "place", "organization"}
+"""Question types whose answer must be a span of that kind; the others fall back to a clause."""
+_KIND_PRIOR = {("place", "place"): 0.2, ("entity", "quote"): -0.1}
+_REASON = re.compile(r"(?:因为|由于|原因是|是因为|因(?![此而公素为])|受)([^，。；！？]{2,40}?)(?:影响|所致|导致|的原因)?(?=[，。；！？]|$)")
 _PURPOSE = re.compile(r"(?:为了|为)([^，。；！？]{2,40})")
 _DEFINITION = re.compile(r"(?:是指|指的是|即|就是|是)([^。；！？]{2,60})")
 
@@ -90,7 +92,9 @@ class RuleReader:
             text = documents[ev.passage.doc_id].text
             span, fit = self._span(question, ev, text, total_weight)
             if span is None:
-                continue
+                if question.qtype in _STRICT:
+                    continue  # a sentence without a number cannot answer "多少"
+                span, fit = self._clause(ev, text), 0.0
             total = 0.6 * ev.coverage + 0.4 * fit
             if best is None or total > best[0]:
                 best = (total, ev, span)
@@ -102,39 +106,41 @@ class RuleReader:
         score = max(0.0, min(1.0, total))
         return ReaderResult(ev.passage, start, end, ev.start, ev.end, round(score, 4))
 
+    def _best_candidate(
+        self, question: QuestionAnalysis, candidates: list[Span], ev: Evidence, text: str, total_weight: float
+    ) -> tuple[tuple[int, int], float]:
+        clauses = clause_spans(text, ev.start, ev.end)
+        longest_first = question.qtype in ("organization", "list")
+        scored = []
+        for c in candidates:
+            value = text[c.start : c.end]
+            raw = _proximity(c, ev.matches, clauses) / total_weight + _type_fit(value, question) + _KIND_PRIOR.get((question.qtype, c.kind), 0.0)
+            scored.append((raw, (c.end - c.start) if longest_first else -(c.end - c.start), c))
+        fit, _, chosen = max(scored, key=lambda item: (item[0], item[1]))
+        return (chosen.start, chosen.end), max(0.0, math.tanh(fit))
+
     def _span(self, question: QuestionAnalysis, ev: Evidence, text: str, total_weight: float) -> tuple[tuple[int, int] | None, float]:
-        """A typed span in this sentence and how well it fits (0 for untyped questions)."""
+        """The best span of the kind asked for in this sentence and how well it fits, or (None, 0)."""
         qtype = question.qtype
-        if qtype in _TYPED or question.head or qtype == "entity":
-            candidates = self._candidates(question, text, ev)
-            if not candidates:
-                return None, 0.0
-            clauses = clause_spans(text, ev.start, ev.end)
-            scored = []
-            for c in candidates:
-                value = text[c.start : c.end]
-                raw = _proximity(c, ev.matches, clauses) / total_weight + _type_fit(value, question)
-                scored.append((raw, -(c.end - c.start) if qtype != "organization" else (c.end - c.start), c))
-            fit, _, chosen = max(scored, key=lambda item: (item[0], item[1]))
-            return (chosen.start, chosen.end), max(0.0, math.tanh(fit))
         if qtype == "reason":
-            for pattern in (_REASON, _PURPOSE):
+            for pattern, fit in ((_REASON, 0.6), (_PURPOSE, 0.3)):
                 m = pattern.search(text, ev.start, ev.end)
                 if m:
-                    return (m.start(1), m.end(1)), 0.3
+                    return (m.start(1), m.end(1)), fit
             return None, 0.0
         if qtype == "definition":
             m = _DEFINITION.search(text, ev.start, ev.end)
-            if m:
-                return (m.start(1), m.end(1)), 0.2
+            if m and any(e <= m.start() for _, e, _ in ev.matches):
+                return (m.start(1), m.end(1)), 0.3
             return None, 0.0
         if qtype == "list":
-            clauses = clause_spans(text, ev.start, ev.end)
-            runs = self._list_runs(text, ev.start, ev.end)
-            if runs:
-                return max(runs, key=lambda r: r[1] - r[0]), 0.2
-            return (self._clause(ev, text) if clauses else None), 0.0
-        return self._clause(ev, text), 0.0
+            runs = [Span(s, e, "list") for s, e in self._list_runs(text, ev.start, ev.end)]
+            runs = [r for r in runs if _covered(r, ev.matches) < 0.5]
+            return self._best_candidate(question, runs, ev, text, total_weight) if runs else (None, 0.0)
+        candidates = self._candidates(question, text, ev)
+        if not candidates:
+            return None, 0.0
+        return self._best_candidate(question, candidates, ev, text, total_weight)
 
     @staticmethod
     def _candidates(question: QuestionAnalysis, text: str, ev: Evidence) -> list[Span]:

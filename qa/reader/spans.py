@@ -161,8 +161,9 @@ def _looks_like_name(name: str) -> bool:
 def persons(text: str, start: int, end: int) -> list[Span]:
     """Personal names: names after titles (所长雷玉清) and jieba `nr` words that start with a surname."""
     spans = [Span(m.start(1), m.end(1), "person") for m in _TITLE_NAME.finditer(text, start, end)]
-    tagged = _pos_spans(text, start, end, {"nr", "nrfg", "nrt"}, "person", join=True)
-    return spans + [s for s in tagged if _looks_like_name(text[s.start : s.end])]
+    spans += _pos_spans(text, start, end, {"nr", "nrfg", "nrt"}, "person", join=True)
+    places = {(p.start, p.end) for p in _pos_spans(text, start, end, {"ns"}, "place")}
+    return [s for s in spans if _looks_like_name(text[s.start : s.end]) and (s.start, s.end) not in places]
 
 
 def _pos_spans(text: str, start: int, end: int, flags: set[str], kind: str, join: bool = False) -> list[Span]:
