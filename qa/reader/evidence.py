@@ -14,6 +14,7 @@ from qa.synonyms import relatedness
 from qa.types import Passage
 
 CONTEXT_DISCOUNT = 0.5
+NEXT_DISCOUNT = 0.4
 ARTICLE_DISCOUNT = 0.3
 
 
@@ -62,26 +63,33 @@ class EvidenceScorer:
         out: list[Evidence] = []
         for rank, passage in enumerate(passages):
             doc = documents[passage.doc_id]
-            title = passage.title
-            sentences = sentence_spans(doc.text, passage.start, passage.end)
-            previous_hits = [0.0] * len(keywords)
-            for s, e in sentences:
+            in_article = [keyword in doc.text and not any(c.isdigit() for c in keyword) for keyword in keywords]
+            in_title = [keyword in passage.title for keyword in keywords]
+            rows: list[tuple[int, int, list[float], list[tuple[int, int, float]]]] = []
+            for s, e in sentence_spans(doc.text, passage.start, passage.end):
                 tokens, pos = [], s
                 for w in words(doc.text[s:e]):
                     tokens.append((pos, pos + len(w), w))
                     pos += len(w)
-                gained = 0.0
+                hits: list[float] = []
                 matches: list[tuple[int, int, float]] = []
-                hits = []
-                for k, (keyword, weight) in enumerate(zip(keywords, weights, strict=True)):
+                for keyword, weight in zip(keywords, weights, strict=True):
                     m, where = self._match(doc.text, s, e, keyword, tokens)
-                    # Figures and years must be stated near the answer; article-wide mentions do not count.
-                    article = ARTICLE_DISCOUNT if keyword in doc.text and not any(c.isdigit() for c in keyword) else 0.0
-                    context = max(CONTEXT_DISCOUNT * max(previous_hits[k], 1.0 if keyword in title else 0.0), article)
-                    gained += weight * max(m, context)
-                    matches.extend((a, b, weight * m) for a, b in where)
                     hits.append(m)
-                previous_hits = hits
+                    matches.extend((a, b, weight * m) for a, b in where)
+                rows.append((s, e, hits, matches))
+            for i, (s, e, hits, matches) in enumerate(rows):
+                previous = rows[i - 1][2] if i > 0 else [0.0] * len(keywords)
+                following = rows[i + 1][2] if i + 1 < len(rows) else [0.0] * len(keywords)
+                gained = 0.0
+                for k, weight in enumerate(weights):
+                    # Figures and years must be stated near the answer; article-wide mentions do not count.
+                    context = max(
+                        CONTEXT_DISCOUNT * max(previous[k], 1.0 if in_title[k] else 0.0),
+                        NEXT_DISCOUNT * following[k],
+                        ARTICLE_DISCOUNT if in_article[k] else 0.0,
+                    )
+                    gained += weight * max(hits[k], context)
                 out.append(Evidence(passage, rank, s, e, gained / total, matches))
         out.sort(key=lambda ev: (-(ev.coverage + 0.01 / (1 + ev.rank)), ev.rank, ev.start))
         return out

@@ -23,6 +23,13 @@ _DEFINITION = re.compile(r"(?:是指|指的是|即|就是|是)([^。；！？]{2
 
 
 _UNIT_GROUPS = [set("人名位") | {"人次", "余人", "多人"}, set("个所家座处间"), set("起件次"), set("元") | {"万元", "亿元"}, set("年"), set("天日")]
+_MEASURE_HINTS = [
+    (re.compile(r"面积|多大"), ("平方公里", "平方米", "亩", "公顷")),
+    (re.compile(r"人口|人数|多少人"), ("人",)),
+    (re.compile(r"距离|长度|多长|多远|里程"), ("公里", "千米", "米")),
+    (re.compile(r"金额|费用|多少钱|损失|资金"), ("元",)),
+    (re.compile(r"多高|身高|海拔"), ("米",)),
+]
 _PERCENT_HINT = re.compile(r"增长|上升|下降|提高|降低|涨|降|比例|占比|百分|率")
 
 
@@ -60,6 +67,9 @@ def _type_fit(text: str, question: QuestionAnalysis) -> float:
     if question.qtype in ("number", "duration"):
         if _PERCENT_HINT.search(question.text) and not question.unit:
             fit += 0.5 if text.endswith("%") else -0.3
+        for hint, units in _MEASURE_HINTS:
+            if hint.search(question.text):
+                fit += 0.5 if any(u in text for u in units) else 0.0
         if question.unit:
             group = _unit_group(question.unit)
             if any(text.endswith(u) or u in text for u in group):
