@@ -184,10 +184,11 @@ def breakdown(results: Sequence[ItemResult], key: Callable[[ItemResult], str]) -
 
 
 def _curve_point(results: Sequence[ItemResult], threshold: float) -> CurvePoint:
-    answered = [r for r in results if not r.abstained and r.score >= threshold]
-    f1s = [r.f1 if r.answerable else 0.0 for r in answered]
+    """What the system would do if it abstained below `threshold` (withheld candidates included)."""
+    answered = [r for r in results if r.has_answer and r.score >= threshold]
+    f1s = [r.answer_f1 for r in answered]
     correct = sum(1 for f in f1s if f >= CORRECT_F1)
-    correct += sum(1 for r in results if not r.answerable and (r.abstained or r.score < threshold))
+    correct += sum(1 for r in results if not r.answerable and not (r.has_answer and r.score >= threshold))
     n = len(results) or 1
     return CurvePoint(
         threshold=threshold,
@@ -198,14 +199,14 @@ def _curve_point(results: Sequence[ItemResult], threshold: float) -> CurvePoint:
 
 
 def coverage_curve(results: Sequence[ItemResult], max_points: int = 60) -> list[CurvePoint]:
-    """Coverage and accuracy as the abstention threshold rises over the answered questions' scores.
+    """Coverage and accuracy as the abstention threshold moves over every answer score.
 
-    The first point is the system as run; questions it already abstained on stay abstained (their
-    would-be answers are unknown), so the curve only covers thresholds at or above the configured one.
+    Questions the system abstained on still carry the candidate it withheld, so the curve covers
+    thresholds below the configured one too; `best_threshold` picks the most accurate point.
     """
     if not results:
         return []
-    scores = sorted({r.score for r in results if not r.abstained})
+    scores = sorted({r.score for r in results if r.has_answer})
     if not scores:
         return [_curve_point(results, 0.0)]
     if len(scores) > max_points:
@@ -213,3 +214,8 @@ def coverage_curve(results: Sequence[ItemResult], max_points: int = 60) -> list[
         scores = sorted({scores[round(i * step)] for i in range(max_points)})
     thresholds = [*scores, math.nextafter(scores[-1], math.inf)]
     return [_curve_point(results, t) for t in thresholds]
+
+
+def best_threshold(curve: Sequence[CurvePoint]) -> CurvePoint | None:
+    """The curve point with the highest accuracy (answered with F1 >= 0.5, or rightly abstained)."""
+    return max(curve, key=lambda p: (p.accuracy, -p.threshold), default=None)

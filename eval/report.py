@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import best_threshold
 from eval.results import ItemResult, Metrics, Report
 
 Row = Sequence[str]
@@ -214,8 +215,17 @@ def render_markdown(report: Report, chart: str | None = None) -> str:
     if chart:
         out += ["## Charts", "", f"![F1 by type and abstention curve]({chart})", ""]
     out += ["## Abstention curve (" + product.name + ")", ""]
+    best = best_threshold(product.curve)
     out += [
-        "Raising the abstention threshold over the answer scores; the first row is the system as run.",
+        "Moving the abstention threshold over every answer score (answers withheld at the configured threshold",
+        "are included as candidates). Accuracy counts answers with F1 >= 0.5 and rightly abstained questions.",
+        "",
+        (
+            f"Most accurate threshold: **{best.threshold:.3f}** (coverage {_fmt(best.coverage, 'p')}, "
+            f"accuracy {_fmt(best.accuracy, 'p')}); configured: {report.abstain_threshold}."
+            if best
+            else ""
+        ),
         "",
         _md_table(
             ["threshold", "coverage", "answered F1", "accuracy"],

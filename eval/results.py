@@ -37,6 +37,10 @@ class ItemResult:
     """The passage holding the first citation (else the top passage): doc_id, source, chunk_id, text."""
     retrieved: list[str] = field(default_factory=list)
     """doc_id of each retrieved passage, best first."""
+    candidate: str | None = None
+    """When abstained: the span the reader would have given (scored by `score`)."""
+    candidate_f1: float = 0.0
+    """F1 of `candidate` against the gold answers (0 for unanswerable questions)."""
 
     @property
     def answerable(self) -> bool:
@@ -45,6 +49,18 @@ class ItemResult:
     @property
     def abstained(self) -> bool:
         return self.predicted is None
+
+    @property
+    def has_answer(self) -> bool:
+        """An answer exists at some threshold: given, or withheld as a candidate."""
+        return self.predicted is not None or self.candidate is not None
+
+    @property
+    def answer_f1(self) -> float:
+        """F1 of the answer it gives at a low enough threshold (0 for unanswerable questions)."""
+        if not self.answerable:
+            return 0.0
+        return self.f1 if self.predicted is not None else self.candidate_f1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -107,7 +107,11 @@ def _score_item(item: GoldItem, answer: Answer | None, latency_ms: float, error:
     excerpt = None
     if passage is not None:
         excerpt = _excerpt(passage.text, citation.start - passage.start if citation is not None else 0)
+    candidate = answer.candidate if answer is not None and predicted is None else None
+    candidate_f1 = f1_score(candidate, item.answers) if candidate is not None and item.answerable else 0.0
     return ItemResult(
+        candidate=candidate,
+        candidate_f1=candidate_f1,
         id=item.id,
         question=item.question,
         type=item.type,
