@@ -20,6 +20,7 @@ from qa.conversation import Conversation
 from qa.pipeline import QAPipeline
 from server import errors
 from server.api.main import api_router, public_router
+from server.api.routes import docs
 from server.limits import BodySizeLimitMiddleware
 from server.ratelimit import SlidingWindowLimiter
 from server.sessions import SessionStore
@@ -75,6 +76,8 @@ def create_app(
         ),
         version="1",
         lifespan=lifespan,
+        docs_url=None if docs.swagger_dir() else "/docs",
+        redoc_url=None,
     )
     state = app.state
     state.settings = settings
@@ -89,6 +92,7 @@ def create_app(
     errors.install(app)
     app.include_router(api_router)
     app.include_router(public_router)
+    docs.install(app)
 
     # Added last = outermost: CORS headers also go on 413/401/429 answers.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
