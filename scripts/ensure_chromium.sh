@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium for the end-to-end widget test when it is missing (needs root or sudo).
+# Install Debian's Chromium (and a CJK font, so screenshots show Chinese) for the end-to-end widget test
+# when it is missing (needs root or sudo).
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
   exit 0
@@ -15,3 +16,4 @@ fi
 echo "installing Debian chromium for the browser test…" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null || echo "no CJK font: screenshots will show boxes" >&2
