@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from embeddings.bm25 import BM25Index
 from embeddings.chunking import chunk_document
@@ -256,7 +257,9 @@ def build_index(
         for source, source_chunks in old_chunks.items():
             old_offsets[source] = old_row
             old_row += len(source_chunks)
-        for source, docs in docs_by_source.items():
+        for source, docs in tqdm(
+            docs_by_source.items(), desc="chunk + tokenise", unit="file", disable=not progress, leave=False
+        ):
             if source in reusable and source in old_chunks:
                 base = old_offsets[source]
                 for k, old in enumerate(old_chunks[source]):
