@@ -25,17 +25,20 @@ def subject_of(text: str) -> list[str]:
     return names
 
 
-@dataclass
+@dataclass(frozen=True)
 class Turn:
+    """What a later follow-up needs of an earlier turn (no passages: sessions stay small)."""
+
     question: str
     query: str
     subject: list[str]
-    answer: Answer
+    answer_text: str | None
 
 
 @dataclass
 class Conversation:
-    """One chat session over a pipeline; `ask` carries context between turns."""
+    """One chat session over a pipeline; `ask` carries context between turns. Not thread-safe: one
+    caller at a time per session (the server locks each session)."""
 
     pipeline: QAPipeline
     max_turns: int = 20
@@ -56,7 +59,7 @@ class Conversation:
             if subject:
                 query = " ".join(subject) + " " + question
         answer = self.pipeline.ask(question, top_k=top_k, query=query)
-        self.turns.append(Turn(question, query or question, subject, answer))
+        self.turns.append(Turn(question, query or question, subject, answer.text))
         del self.turns[: -self.max_turns]
         return answer
 
