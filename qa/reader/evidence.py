@@ -29,6 +29,8 @@ class Evidence:
     coverage: float
     matches: list[tuple[int, int, float]] = field(default_factory=list)
     """(start, end, keyword weight) of keyword occurrences inside the sentence."""
+    missing_figures: int = 0
+    """Question keywords with digits (years, counts) found neither in the sentence nor its neighbours."""
 
 
 def _occurrences(text: str, start: int, end: int, keyword: str) -> list[tuple[int, int]]:
@@ -60,6 +62,7 @@ class EvidenceScorer:
         keywords = question.keywords
         weights = [self.idf(k) for k in keywords]
         total = sum(weights) or 1.0
+        figures = [any(c.isdigit() for c in k) for k in keywords]
         out: list[Evidence] = []
         for rank, passage in enumerate(passages):
             doc = documents[passage.doc_id]
@@ -82,7 +85,10 @@ class EvidenceScorer:
                 previous = rows[i - 1][2] if i > 0 else [0.0] * len(keywords)
                 following = rows[i + 1][2] if i + 1 < len(rows) else [0.0] * len(keywords)
                 gained = 0.0
+                missing = 0
                 for k, weight in enumerate(weights):
+                    if figures[k] and max(hits[k], previous[k], following[k]) == 0:
+                        missing += 1
                     # Figures and years must be stated near the answer; article-wide mentions do not count.
                     context = max(
                         CONTEXT_DISCOUNT * max(previous[k], 1.0 if in_title[k] else 0.0),
@@ -90,6 +96,6 @@ class EvidenceScorer:
                         ARTICLE_DISCOUNT if in_article[k] else 0.0,
                     )
                     gained += weight * max(hits[k], context)
-                out.append(Evidence(passage, rank, s, e, gained / total, matches))
+                out.append(Evidence(passage, rank, s, e, gained / total, matches, missing))
         out.sort(key=lambda ev: (-(ev.coverage + 0.01 / (1 + ev.rank)), ev.rank, ev.start))
         return out

@@ -14,6 +14,8 @@ from qa.reader.spans import EXTRACTORS, Span, headed
 from qa.types import Passage
 
 SENTENCES_CONSIDERED = 8
+MISSING_FIGURE_FACTOR = 0.6
+"""A year or count named in the question but absent around the sentence makes it unlikely to answer."""
 _STRICT = {"number", "date", "duration", "person", "place", "organization"}
 """Question types whose answer must be a span of that kind; the others fall back to a clause."""
 _KIND_PRIOR = {("place", "place"): 0.2, ("entity", "quote"): -0.1}
@@ -105,7 +107,7 @@ class RuleReader:
                 if question.qtype in _STRICT:
                     continue  # a sentence without a number cannot answer "多少"
                 span, fit = self._clause(ev, text), 0.0
-            total = 0.6 * ev.coverage + 0.4 * fit
+            total = (0.6 * ev.coverage + 0.4 * fit) * MISSING_FIGURE_FACTOR**ev.missing_figures
             if best is None or total > best[0]:
                 best = (total, ev, span)
         if best is None:
