@@ -108,3 +108,15 @@ def test_subprocess_error_has_no_traceback(env: dict[str, str]) -> None:
         [sys.executable, "-m", "qa.cli", "--help"], capture_output=True, text=True, env=env, timeout=60, check=True
     ).stdout
     assert "qa ask" in help_text and "index" in help_text and "chat" in help_text
+
+
+def test_chat_carries_context_between_turns(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "chat"],
+        input="莲前派出所辖区有多少人口？\n那它的面积呢？\n\n/reset\n/quit\n",
+        capture_output=True, text=True, env=env, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("答：") == 2
+    assert "follow-up, searched: 莲前派出所" in out and "(context cleared)" in out
