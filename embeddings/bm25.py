@@ -1,17 +1,41 @@
 """BM25 over pre-tokenised chunks as a sparse term-weight matrix.
 
-Per-document weights are computed once at build time; a query sums the columns of its terms, so the
-cost grows with the postings of the query terms, not with the corpus.
+Per-document weights are computed once at build time and stored as a CSC doc×term matrix, whose columns are
+the terms' posting lists (document ids and weights). A query adds the postings of its terms into a reused
+per-thread score buffer and ranks only the documents it touched, so its cost grows with the postings of the
+query terms, not with the corpus: no full-corpus sum or sort, and no per-query multi-megabyte allocation
+(whose page faults stalled queries on a loaded machine at 1M chunks, `qa bench`).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+
+SPARSE_QUERY_FRACTION = 16
+"""A query whose postings number under 1/16 of the documents ranks exactly the documents it touches; with more,
+candidates are picked from the score buffer by a sampled threshold (see `_candidates`)."""
+_SAMPLE_STRIDE = 16
+
+
+def _candidates(scores: np.ndarray, k: int) -> np.ndarray:
+    """Sorted ids of a superset of the top-k positive scores (all positive ones when few)."""
+    n = len(scores)
+    if n >= 8 * _SAMPLE_STRIDE * k:
+        sample = scores[::_SAMPLE_STRIDE]
+        rank = min(len(sample), 2 * k // _SAMPLE_STRIDE + 8)
+        threshold = np.partition(sample, len(sample) - rank)[len(sample) - rank]
+        if threshold > 0:
+            found = np.flatnonzero(scores >= threshold)
+            if len(found) >= k:  # the top k are all >= threshold: exact
+                return found
+    return np.flatnonzero(scores > 0)
 
 
 class BM25Index:
@@ -20,6 +44,7 @@ class BM25Index:
     def __init__(self, weights: sparse.csc_matrix, vocab: dict[str, int]) -> None:
         self.weights = weights
         self.vocab = vocab
+        self._local = threading.local()
 
     @property
     def size(self) -> int:
@@ -27,45 +52,96 @@ class BM25Index:
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
-        vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, tokens in enumerate(docs):
-            for token in tokens:
-                rows.append(i)
-                cols.append(vocab.setdefault(token, len(vocab)))
+        """Index token lists (term ids in order of first occurrence), vectorised: no per-token Python lists."""
         n_docs = len(docs)
-        tf = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
-            shape=(n_docs, max(len(vocab), 1)),
-        )
-        tf.sum_duplicates()
-        lengths = np.asarray([len(d) for d in docs], dtype=np.float32)
-        avg = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
+        vocab: dict[str, int] = dict.fromkeys(chain.from_iterable(docs))  # first-occurrence order
+        for i, term in enumerate(vocab):
+            vocab[term] = i
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n_docs)
+        total = int(lengths.sum())
+        index_dtype = np.int32 if max(total, len(vocab)) < 2**31 else np.int64
+        cols = np.fromiter(map(vocab.__getitem__, chain.from_iterable(docs)), dtype=index_dtype, count=total)
+        indptr = np.zeros(n_docs + 1, dtype=index_dtype)
+        np.cumsum(lengths, out=indptr[1:])
+        tf = sparse.csr_matrix((np.ones(total, dtype=np.float32), cols, indptr), shape=(n_docs, max(len(vocab), 1)))
+        del cols
+        tf.sum_duplicates()  # sorts each row's terms and turns repeats into counts
+        lengths_f = lengths.astype(np.float32)
+        avg = float(lengths_f.mean()) if n_docs and lengths_f.mean() > 0 else 1.0
         df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = k1 * (1 - b + b * lengths / avg)
-        row_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
+        norm = k1 * (1 - b + b * lengths_f / avg)
+        row_of = np.repeat(np.arange(n_docs, dtype=index_dtype), np.diff(tf.indptr))
         data = tf.data * (k1 + 1) / (tf.data + norm[row_of]) * idf[tf.indices]
+        del row_of
         weights = sparse.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
         return cls(weights, vocab)
 
+    def _term_ids(self, query_tokens: Sequence[str]) -> list[int]:
+        return sorted({self.vocab[t] for t in query_tokens if t in self.vocab})
+
+    def _spans(self, ids: list[int]) -> list[tuple[int, int]]:
+        indptr = self.weights.indptr
+        return [(int(indptr[j]), int(indptr[j + 1])) for j in ids]
+
+    def _add_postings(self, scores: np.ndarray, spans: list[tuple[int, int]]) -> None:
+        """scores[doc] += weight for every posting, term by term in id order (float32, in place, no temporaries)."""
+        indices, data = self.weights.indices, self.weights.data
+        for lo, hi in spans:
+            np.add.at(scores, indices[lo:hi], data[lo:hi])
+
+    def _buffer(self) -> np.ndarray:
+        """This thread's all-zero score buffer (kept between queries: no per-query allocation or page faults)."""
+        buf = getattr(self._local, "scores", None)
+        if buf is None or len(buf) != self.size:
+            buf = self._local.scores = np.zeros(self.size, dtype=np.float32)
+        return buf
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query (zeros when no term is known)."""
-        ids = sorted({self.vocab[t] for t in query_tokens if t in self.vocab})
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1), dtype=np.float32).ravel()
+        scores = np.zeros(self.size, dtype=np.float32)
+        self._add_postings(scores, self._spans(self._term_ids(query_tokens)))
+        return scores
 
     def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """Top-k (doc index, score) with a positive score, best first."""
-        scores = self.scores(query_tokens)
-        k = min(k, int(np.count_nonzero(scores)))
+        """Top-k (doc index, score) with a positive score, best first (equal scores: lower index first).
+
+        The query's postings are added into a per-thread buffer; only the documents they touch are ranked
+        (with long postings, a threshold from a strided sample of the buffer picks the candidates instead
+        of a partition of every score), then the touched entries are reset.
+        """
+        ids = self._term_ids(query_tokens)
+        if not ids or k <= 0:
+            return []
+        spans = self._spans(ids)
+        indices = self.weights.indices
+        scores = self._buffer()
+        try:
+            self._add_postings(scores, spans)
+            posted = sum(hi - lo for lo, hi in spans)
+            if posted * SPARSE_QUERY_FRACTION >= self.size:
+                touched = _candidates(scores, k)
+            elif len(spans) == 1:
+                touched = indices[spans[0][0] : spans[0][1]]
+            else:
+                touched = np.unique(np.concatenate([indices[lo:hi] for lo, hi in spans]))
+            cand = scores[touched]
+        finally:
+            for lo, hi in spans:
+                scores[indices[lo:hi]] = 0.0
+        positive = cand > 0
+        if not positive.all():
+            touched, cand = touched[positive], cand[positive]
+        k = min(k, len(touched))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top]
+        if k < len(touched):
+            # Keep everything tied with the k-th score so that the tie-break by index is exact.
+            kth = np.partition(cand, len(cand) - k)[len(cand) - k]
+            keep = cand >= kth
+            touched, cand = touched[keep], cand[keep]
+        order = np.lexsort((touched, -cand))[:k]
+        return [(int(touched[i]), float(cand[i])) for i in order]
 
     def save(self, directory: Path) -> None:
         sparse.save_npz(directory / "bm25.npz", self.weights, compressed=False)

@@ -14,8 +14,8 @@ from pathlib import Path
 from eval.runner import SYSTEMS, run_eval
 
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold" / "seeds.jsonl"
-DESCRIPTION = """Score every system (hybrid+rules is the product; bm25+rules, dense+rules and hybrid+sentence
-are baselines) on a gold set: EM/F1, recall@1/5/10, MRR@10, source@1, abstention, latency, broken down by
+DESCRIPTION = """Score every system (hybrid+trained is the product; hybrid+rules, bm25+trained, dense+trained and
+hybrid+sentence are baselines) on a gold set: EM/F1, recall@1/5/10, MRR@10, source@1, abstention, latency, broken down by
 question type and style. Writes report.json, report.md, report.png and prints the tables.
 
 With --squad FILE a SQuAD-format JSON (CMRC 2018, DRCD) is converted into OUT/gold.jsonl and
@@ -57,14 +57,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SYSTEM",
         help="systems to run (default all: " + " ".join(SYSTEMS) + ")",
     )
+    parser.add_argument(
+        "--split",
+        choices=["train", "validation"],
+        help="with --squad: only questions on articles of this split of the trained reader's data (the whole file "
+        "is still indexed); validation = articles the reader never trained on",
+    )
     parser.add_argument("--limit", type=int, help="only the first N questions")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run the evaluation described by parsed `qa eval` arguments; returns the exit code."""
+    from eval.gold import GoldError
     from eval.report import console_summary
-    from eval.squad import convert_file
+    from eval.squad import convert_file, split_gold
     from qa.cli_common import settings_from_args
 
     settings = settings_from_args(args)
@@ -75,8 +82,12 @@ def handle(args: argparse.Namespace) -> int:
         conversion = convert_file(args.squad, out)
         print(conversion.summary(), file=sys.stderr)
         gold = conversion.gold_path
+        if args.split:
+            gold = split_gold(args.squad, gold, args.split)
         corpus = [*(args.corpus or []), conversion.corpus_path.parent]
     else:
+        if args.split:
+            raise GoldError("--split needs --squad")
         gold = args.gold or DEFAULT_GOLD
         out = args.out or Path("runs") / f"eval-{gold.stem}"
         corpus = args.corpus

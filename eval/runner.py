@@ -18,12 +18,11 @@ from eval.metrics import (
     breakdown,
     compute_metrics,
     coverage_curve,
-    exact_match,
-    f1_score,
     first_hit_rank,
     same_document,
 )
 from eval.results import ItemResult, Report, SystemResult
+from qa.answer_match import exact_match, f1_score
 
 if TYPE_CHECKING:
     from embeddings.documents import Document
@@ -33,13 +32,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SYSTEMS: dict[str, tuple[str, str]] = {
+    "hybrid+trained": ("hybrid", "trained"),
     "hybrid+rules": ("hybrid", "rules"),
-    "bm25+rules": ("bm25", "rules"),
-    "dense+rules": ("dense", "rules"),
+    "bm25+trained": ("bm25", "trained"),
+    "dense+trained": ("dense", "trained"),
     "hybrid+sentence": ("hybrid", "sentence"),
 }
 """System name -> (retrieval_mode, reader). The first is the product."""
-PRODUCT = "hybrid+rules"
+PRODUCT = "hybrid+trained"
 WORST_N = 20
 PASSAGE_CHARS = 300
 """Characters of the cited passage kept per item result (around the citation)."""
@@ -185,6 +185,12 @@ def worst_misses(results: Sequence[ItemResult], n: int = WORST_N) -> list[ItemRe
     return misses[:n]
 
 
+def _threshold_of(pipe: QAPipeline, system: str) -> float | None:
+    """The abstention threshold the named system answers with."""
+    retrieval, reader = SYSTEMS[system]
+    return getattr(pipe.with_options(retrieval_mode=retrieval, reader=reader), "abstain_threshold", None)
+
+
 def load_pipeline(settings: Settings, *, build: bool = True, progress: bool = True) -> QAPipeline:
     """Build (incrementally) the index of `settings.corpus` and load it."""
     from qa.pipeline import QAPipeline
@@ -236,7 +242,7 @@ def run_eval(
         questions=len(items),
         top_k=k,
         index=info,
-        abstain_threshold=settings.abstain_threshold if settings is not None else info.get("abstain_threshold"),
+        abstain_threshold=_threshold_of(pipe, names[0]),
         systems=results,
         worst=worst_misses(product.items),
         gold_warnings=warnings,

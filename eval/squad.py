@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.normalize import normalize_text
-from eval.gold import GoldError, GoldItem, write_gold
+from eval.gold import GoldError, GoldItem, load_gold, write_gold
 
 EVIDENCE_MAX = 80
 _SENTENCE_END = "。！？!?\n"
@@ -210,6 +210,24 @@ def convert_file(path: Path | str, out_dir: Path | str) -> ConversionReport:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise GoldError(f"{path}: not readable JSON ({exc})") from exc
     return convert_squad(data, out_dir, path.stem)
+
+
+def split_gold(squad_path: Path | str, gold_path: Path | str, split: str) -> Path:
+    """A copy of a converted gold file keeping the questions whose article falls in the trained reader's `split`
+    ("train" or "validation", by title as in training), so a reader can be scored on articles it never saw."""
+    from qa.reader.ranker.data import split_of, to_simplified
+
+    squad_path, gold_path = Path(squad_path), Path(gold_path)
+    data = json.loads(squad_path.read_text(encoding="utf-8-sig"))
+    convert = to_simplified("drcd" in squad_path.name.lower())  # the same title conversion as training
+    wanted = {
+        str(p.get("id")) for a in data.get("data", []) for p in a.get("paragraphs", [])
+        if split_of(convert(str(a.get("title") or ""))) == split
+    }
+    items = [item for item in load_gold(gold_path) if item.doc_id in wanted]
+    out = gold_path.with_name(f"gold-{split}.jsonl")
+    write_gold(out, items)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

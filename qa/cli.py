@@ -218,7 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, help="passages to return (default 5)")
     p.add_argument("--passages", type=int, default=0, help="also print this many retrieved passages")
     p.add_argument("--retrieval", choices=["hybrid", "bm25", "dense"], help="retrieval mode (default hybrid)")
-    p.add_argument("--reader", choices=["rules", "sentence"], help="answer reader (default rules)")
+    p.add_argument(
+        "--reader", choices=["trained", "rules", "sentence"],
+        help="answer reader (default trained; rules = hand-written extractors; sentence = the best sentence)",
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", parents=[common], help="interactive chat; follow-up questions keep their context")
@@ -227,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", parents=[common], help="corpus size, encoder, index type and location")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
+
+    # Dispatched in `main` before parsing, so that every option (and --help) reaches the trainer.
+    sub.add_parser("train-reader", add_help=False, help="retrain the span ranker (see qa train-reader --help)")
 
     for entry in sorted(entry_points(group="wenda.cli"), key=lambda e: e.name):
         try:
@@ -239,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from embeddings.errors import WendaError
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train-reader"]:
+        from qa.reader.ranker.train import main as train_main
+
+        return train_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

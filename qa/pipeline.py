@@ -19,8 +19,8 @@ from embeddings.store import BuildReport, LoadedIndex, build_index, current_vers
 from qa.errors import check_question
 from qa.reader.base import Reader
 from qa.reader.evidence import EvidenceScorer
+from qa.reader.factory import make_reader
 from qa.reader.question import analyse
-from qa.reader.rules import RuleReader, SentenceReader
 from qa.retriever import FusionWeights, HybridRetriever
 from qa.synonyms import load_codes
 from qa.types import Answer, Citation
@@ -60,13 +60,17 @@ class QAPipeline:
         self.index = index
         self.encoder = encoder
         self.retrieval_mode = retrieval_mode or settings.retrieval_mode
-        self.reader_name = reader or settings.reader
         self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
         self.retriever = HybridRetriever(index, encoder, settings.candidates)
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
         self._idf = self._idf_table(index)
         scorer = EvidenceScorer(self.idf, self.codes)
-        self.reader: Reader = RuleReader(scorer) if self.reader_name == "rules" else SentenceReader(scorer)
+        self.reader: Reader = make_reader(reader or settings.reader, scorer, settings, encoder)
+        self.reader_name = self.reader.name
+        """The reader answering (the rules when the trained artefact is unusable: see `make_reader`)."""
+        self.abstain_threshold = (
+            settings.abstain_threshold if settings.abstain_threshold is not None else self.reader.abstain_threshold
+        )
 
     # -- construction ---------------------------------------------------------------------------------
     @classmethod
@@ -136,7 +140,8 @@ class QAPipeline:
             "retrieval": self.retrieval_mode,
             "fusion": dataclasses.asdict(self.weights),
             "reader": self.reader_name,
-            "abstain_threshold": self.settings.abstain_threshold,
+            "abstain_threshold": self.abstain_threshold,
+            "evidence_threshold": self.settings.evidence_threshold if self.reader_name == "trained" else None,
             "corpus": manifest.get("corpus", []),
         }
 
@@ -164,7 +169,8 @@ class QAPipeline:
         )
         if result is not None:
             answer.score = result.score
-        if result is None or result.score < self.settings.abstain_threshold:
+        weak_evidence = result is not None and result.evidence is not None and result.evidence < self.settings.evidence_threshold
+        if result is None or result.score < self.abstain_threshold or weak_evidence:
             answer.message = NOT_FOUND
             if result is not None:
                 answer.candidate = self.index.doc_by_id[result.passage.doc_id].text[result.start : result.end]

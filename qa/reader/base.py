@@ -20,11 +20,16 @@ class ReaderResult:
     sentence_start: int
     sentence_end: int
     score: float
+    evidence: float | None = None
+    """How well the evidence covers the question (the rule reader's score), when the reader's `score` is something
+    else; the pipeline abstains when it is below `evidence_threshold` as well."""
 
 
 class Reader(Protocol):
     """Anything that turns passages into a scored answer span (None when it finds nothing)."""
 
     name: str
+    abstain_threshold: float
+    """Answers scoring below this abstain unless the settings name another threshold."""
 
     def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None: ...

@@ -8,19 +8,16 @@ import pytest
 
 from eval.gold import GoldItem
 from eval.metrics import (
-    answer_tokens,
     breakdown,
     compute_metrics,
     coverage_curve,
-    exact_match,
-    f1_score,
     first_hit_rank,
-    normalize_answer,
     passage_hit,
     percentile,
     same_document,
 )
 from eval.results import ItemResult
+from qa.answer_match import answer_tokens, exact_match, f1_score, normalize_answer
 
 
 @dataclass

@@ -82,7 +82,7 @@ def test_report_outputs(tmp_path: Path, tiny_gold: Path, scripted: ScriptedPipe)
     assert m.abstention_accuracy == 0.5 and m.false_abstention_rate == pytest.approx(1 / 6)
     assert m.recall_at_1 == pytest.approx(3 / 6)  # bridge.txt is ranked first
     assert m.recall_at_5 == 1.0
-    dense = report.system("dense+rules").overall
+    dense = report.system("dense+trained").overall
     assert dense.recall_at_1 == pytest.approx(1 / 6) and dense.mrr_at_10 is not None
 
     worst = [r.id for r in report.worst]
@@ -103,7 +103,7 @@ def test_question_errors_are_reported(tmp_path: Path, scripted: ScriptedPipe) ->
     gold = tmp_path / "g.jsonl"
     gold.write_text(json.dumps({"id": "x", "question": "boom", "answers": [], "type": "unanswerable",
                                 "style": "unanswerable"}) + "\n", encoding="utf-8")
-    report = run_eval(gold, None, progress=False, pipe=scripted, systems=["bm25+rules"])  # type: ignore[arg-type]
-    assert [s.name for s in report.systems] == ["bm25+rules"]
+    report = run_eval(gold, None, progress=False, pipe=scripted, systems=["bm25+trained"])  # type: ignore[arg-type]
+    assert [s.name for s in report.systems] == ["bm25+trained"]
     assert report.systems[0].items[0].error == "RuntimeError: scripted failure"
     assert "raised an error" in console_summary(report)

@@ -78,15 +78,14 @@ def _balanced(s: str) -> bool:
     for ch in s:
         if ch in _PAIRS:
             stack.append(_PAIRS[ch])
-        elif ch in _CLOSE:
-            if not stack or stack.pop() != ch:
-                return False
+        elif ch in _CLOSE and (not stack or stack.pop() != ch):
+            return False
     return not stack
 
 
 # Candidate origins (bit flags; a span found several ways carries all of them).
-NGRAM, CLAUSE, RUN, SENTENCE, TYPED, QUOTE = 1, 2, 4, 8, 16, 32
-ORIGINS = {"ngram": NGRAM, "clause": CLAUSE, "run": RUN, "sentence": SENTENCE, "typed": TYPED, "quote": QUOTE}
+NGRAM, CLAUSE, RUN, SENTENCE, TYPED, QUOTE, RULE = 1, 2, 4, 8, 16, 32, 64
+ORIGINS = {"ngram": NGRAM, "clause": CLAUSE, "run": RUN, "sentence": SENTENCE, "typed": TYPED, "quote": QUOTE, "rule": RULE}
 _QUOTE = re.compile(r"“([^“”]{1,40})”|《([^《》]{1,40})》|「([^「」]{1,40})」|『([^『』]{1,40})』|（([^（）]{1,40})）")
 
 
@@ -106,8 +105,12 @@ def clause_bounds(text: str, tokens: list[Token]) -> list[tuple[int, int, int, i
     return [(a, b, tokens[a].start, tokens[b - 1].end) for a, b in clauses]
 
 
-def generate(text: str, start: int, end: int, tokens: list[Token], typed: list[tuple[int, int, str]] | None = None) -> dict[tuple[int, int], int]:
-    """(start, end) -> origin flags of every candidate span in the sentence `text[start:end]`."""
+def generate(
+    text: str, start: int, end: int, tokens: list[Token], typed: list[tuple[int, int, str]] | None = None,
+    rule: tuple[int, int] | None = None,
+) -> dict[tuple[int, int], int]:
+    """(start, end) -> origin flags of every candidate span in the sentence `text[start:end]`; `rule` is the rule
+    reader's answer when it lies in this sentence."""
     out: dict[tuple[int, int], int] = {}
 
     def add(s: int, e: int, flag: int) -> None:
@@ -153,6 +156,8 @@ def generate(text: str, start: int, end: int, tokens: list[Token], typed: list[t
     for s, e, _kind in typed or []:
         if start <= s < e <= end:
             add(s, e, TYPED)
+    if rule is not None and start <= rule[0] < rule[1] <= end:
+        out[rule] = out.get(rule, 0) | RULE
     return out
 
 

@@ -65,7 +65,8 @@ def split_of(title: str, percent: int = VALIDATION_PERCENT) -> str:
     return "validation" if int(digest[:8], 16) % 100 < percent else "train"
 
 
-def _converter(traditional: bool) -> Any:
+def to_simplified(traditional: bool) -> Any:
+    """A str -> str converter: OpenCC Traditional -> Simplified, or the identity."""
     if not traditional:
         return lambda s: s
     try:
@@ -90,7 +91,7 @@ def _locate(context: str, answer: str, hint: int) -> int:
 
 def load_squad(path: Path, source: str, traditional: bool) -> tuple[list[Paragraph], dict[str, int]]:
     """Paragraphs (with their located questions) of one SQuAD-format file, plus drop counts."""
-    convert = _converter(traditional)
+    convert = to_simplified(traditional)
     data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     stats = {"questions": 0, "kept": 0, "dropped_answers": 0, "dropped_questions": 0}
     out: list[Paragraph] = []

@@ -20,6 +20,7 @@ from qa.reader.ranker.candidates import (
     CLAUSE,
     NGRAM,
     QUOTE,
+    RULE,
     RUN,
     SENTENCE,
     TYPED,
@@ -30,7 +31,7 @@ from qa.reader.ranker.candidates import (
     tokens_of,
 )
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 3
 
 QTYPES = ["reason", "definition", "date", "duration", "number", "person", "organization", "place", "quote", "list",
           "method", "yesno", "entity"]
@@ -61,12 +62,30 @@ _PUNCT_CHARS = set("，,；;：:。！？!?…、“”‘’《》「」『』�
 _WH = re.compile(r"为什么|为何|怎么样|怎样|怎么|如何|什么|哪|谁|多少|几|何|多[大长高远久重宽深]|吗|呢")
 _PLACE_END = re.compile(r"(?:省|自治区|市|县|区|镇|乡|村|街道|社区|州|国|岛|山|河|湖|江|海|洲|城|港|路|街)$")
 _ORG_END = re.compile(r"(?:公司|集团|大学|学院|中学|小学|学校|医院|银行|政府|委员会|协会|组织|党|部|局|所|院|会|队|社|台|馆|厂|中心)$")
+WH_KINDS = ["what", "which", "who", "howmany", "when", "where", "why", "how", "yesno", "none"]
+_WH_KIND = [
+    ("why", re.compile(r"为什么|为何|原因|何以")),
+    ("when", re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|几号|几日|什么时间|哪个时期|什么年代|哪个朝代")),
+    ("where", re.compile(r"哪里|哪儿|何处|何地|什么地方|在哪")),
+    ("who", re.compile(r"谁|哪位|什么人|哪个人|哪些人")),
+    ("howmany", re.compile(r"多少|几|多[大长高远久重宽深]")),
+    ("how", re.compile(r"怎么|怎样|如何")),
+    ("which", re.compile(r"哪")),
+    ("what", re.compile(r"什么|何")),
+    ("yesno", re.compile(r"[吗嘛][？?]?$|是否|是不是|有没有")),
+]
+_REASON_START = re.compile(r"^(?:是)?(?:因为|由于|因|为了|出于|源于|鉴于)")
+_REASON_INSIDE = re.compile(r"因为|由于|为了|所致|导致|原因")
+_RESULT_NEXT = re.compile(r"^[，,]?(?:所以|因此|因而|从而|才|而|导致|使得|致使|以致|故)")
+_DEFINITION_PREV = re.compile(r"(?:是指|指的是|即|就是|是|为|称为|叫做|叫|称作|意为|意思是)$")
+_METHOD_START = re.compile(r"^(?:通过|采用|利用|采取|借助|依靠|凭借|用|以|靠)")
 CAP = 30.0
 WINDOW = 10
 
 
 def _names() -> list[str]:
     names = [f"q_{t}" for t in QTYPES]
+    names += [f"q_wh_{w}" for w in WH_KINDS]
     names += ["q_has_unit", "q_has_head", "q_len", "q_keywords", "q_wh_found", "q_wh_pos"]
     names += ["s_coverage", "s_rank", "s_cov_gap", "s_passage_rank", "s_len", "s_matches", "s_exact_kw"]
     names += ["c_len", "c_tokens", "c_len_rel", "c_pos_rel", "c_log_len"]
@@ -83,6 +102,9 @@ def _names() -> list[str]:
     for where in ("first", "last", "prev", "next"):
         names += [f"p_{where}_{g}" for g in POS_GROUPS]
     names += ["v_head", "v_question", "v_context", "v_head_max"]
+    names += ["u_reason_start", "u_reason_inside", "u_result_next", "u_definition_prev", "u_method_start",
+              "u_list_seps", "u_conjunctions"]
+    names += ["o_rule", "r_available", "r_score", "r_overlap", "r_contains", "r_within", "r_same_sentence"]
     return names
 
 
@@ -202,6 +224,8 @@ def question_context(analysis: QuestionAnalysis, idf, vectors: WordVectors) -> Q
     qtype_index = QTYPES.index(analysis.qtype) if analysis.qtype in QTYPES else QTYPES.index("entity")
     fixed = np.zeros(N_FEATURES, dtype=np.float32)
     fixed[_F[f"q_{QTYPES[qtype_index]}"]] = 1.0
+    wh_kind = next((k for k, pat in _WH_KIND if pat.search(q)), "none")
+    fixed[_F[f"q_wh_{wh_kind}"]] = 1.0
     fixed[_F["q_has_unit"]] = float(bool(analysis.unit))
     fixed[_F["q_has_head"]] = float(bool(analysis.head))
     fixed[_F["q_len"]] = len(q)
@@ -263,6 +287,9 @@ class SentenceInput:
     passage_rank: int
     best_coverage: float
     matches: list[tuple[int, int, float]]
+    rule: tuple[int, int, int, int, float] | None = None
+    """The rule reader's answer (start, end, sentence start, sentence end, score) when it is in this document."""
+    rule_available: bool = False
 
 
 def _lcs_left(st: str, left: str, cap: int = 10) -> np.ndarray:
@@ -315,7 +342,8 @@ def sentence_candidates(
     n = len(st)
     tokens = tokens_of(text, s0, e0)
     typed = typed_spans(text, s0, e0, tokens)
-    cands = generate(text, s0, e0, tokens, typed)
+    rule = sent.rule
+    cands = generate(text, s0, e0, tokens, typed, (rule[0], rule[1]) if rule is not None else None)
     starts, ends, flags = as_arrays(cands)
     m = len(starts)
     X = np.zeros((m, N_FEATURES), dtype=np.float32)
@@ -356,7 +384,7 @@ def sentence_candidates(
     X[:, _F["c_pos_rel"]] = rs / max(n, 1)
     X[:, _F["c_log_len"]] = np.log1p(length)
     for name, bit in (("o_ngram", NGRAM), ("o_clause", CLAUSE), ("o_run", RUN), ("o_sentence", SENTENCE),
-                      ("o_typed", TYPED), ("o_quote", QUOTE)):
+                      ("o_typed", TYPED), ("o_quote", QUOTE), ("o_rule", RULE)):
         X[:, _F[name]] = (flags & bit) > 0
 
     # typed kinds
@@ -396,6 +424,14 @@ def sentence_candidates(
             X[c, _F["k_in_question"]] = 1.0
         X[c, _F["b_first_func"]] = value[0] in _FUNC_CHARS
         X[c, _F["b_last_func"]] = value[-1] in _FUNC_CHARS
+        a, b = int(starts[c]), int(ends[c])
+        X[c, _F["u_reason_start"]] = bool(_REASON_START.search(value))
+        X[c, _F["u_reason_inside"]] = bool(_REASON_INSIDE.search(value))
+        X[c, _F["u_result_next"]] = bool(_RESULT_NEXT.search(text[b : min(b + 4, e0)]))
+        X[c, _F["u_definition_prev"]] = bool(_DEFINITION_PREV.search(text[max(a - 4, s0) : a]))
+        X[c, _F["u_method_start"]] = bool(_METHOD_START.search(value))
+        X[c, _F["u_list_seps"]] = value.count("、")
+        X[c, _F["u_conjunctions"]] = sum(value.count(w) for w in ("和", "及", "与", "以及", "或"))
     X[:, _F["k_quoted"]] = np.fromiter((st[a] in "“《「『（" for a in rs), dtype=np.float32, count=m)
     X[:, _F["k_sent_end"]] = np.fromiter((st[b - 1] in _SENT_END for b in re_), dtype=np.float32, count=m)
 
@@ -513,4 +549,90 @@ def sentence_candidates(
     ctx = (cum[first_tok] - cum[lo]) + (cum[hi] - cum[last_tok + 1])
     ctx = ctx / np.maximum(np.linalg.norm(ctx, axis=1, keepdims=True), 1e-9)
     X[:, _F["v_context"]] = ctx @ qc.q_vec.astype(np.float64)
+
+    # agreement with the rule reader's answer
+    X[:, _F["r_available"]] = float(sent.rule_available)
+    if rule is not None:
+        a, b, rs_, re__, score = rule
+        X[:, _F["r_score"]] = score
+        common = np.maximum(0, np.minimum(ends, b) - np.maximum(starts, a)).astype(np.float32)
+        X[:, _F["r_overlap"]] = 2 * common / ((ends - starts) + (b - a))
+        X[:, _F["r_contains"]] = (starts <= a) & (b <= ends)
+        X[:, _F["r_within"]] = (a <= starts) & (ends <= b)
+        X[:, _F["r_same_sentence"]] = float(rs_ == s0 and re__ == e0)
     return starts, ends, X
+
+
+# -- one question over ranked passages ---------------------------------------------------------------------
+SENTENCES_READ = 4
+"""Sentences (best keyword coverage first) whose candidates are ranked."""
+
+
+@dataclass
+class Candidates:
+    """All candidates of one question: absolute offsets into their documents and the feature matrix."""
+
+    doc_ids: list[str]
+    doc_index: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    sentence: np.ndarray
+    """Index into `sentences` of each candidate."""
+    sentences: list[tuple[int, int, int, object]]
+    """(doc index, sentence start, sentence end, passage) per sentence read."""
+    X: np.ndarray
+
+
+@dataclass(frozen=True)
+class RuleHint:
+    """The rule reader's answer for the same question and passages."""
+
+    doc_id: str
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+    score: float
+
+
+def extract(qc: QuestionContext, evidence: Sequence[object], documents: dict, vectors: WordVectors,
+            sentences_read: int = SENTENCES_READ, rule: RuleHint | None = None) -> Candidates:
+    """Candidates and features from the best `sentences_read` evidence sentences (EvidenceScorer output), plus
+    the sentence of the rule reader's answer when it is not among them."""
+    chosen = list(evidence[:sentences_read])
+    ranks = list(range(len(chosen)))
+    if rule is not None and not any(
+        ev.passage.doc_id == rule.doc_id and ev.start <= rule.start and rule.end <= ev.end for ev in chosen  # type: ignore[attr-defined]
+    ):
+        for k, ev in enumerate(evidence):
+            if ev.passage.doc_id == rule.doc_id and ev.start <= rule.start and rule.end <= ev.end:  # type: ignore[attr-defined]
+                chosen.append(ev)
+                ranks.append(k)
+                break
+    best_cov = max((ev.coverage for ev in chosen), default=0.0)  # type: ignore[attr-defined]
+    doc_ids: list[str] = []
+    parts_s, parts_e, parts_x, parts_d, parts_k = [], [], [], [], []
+    sentences = []
+    for k, (ev, rank) in enumerate(zip(chosen, ranks, strict=True)):
+        doc_id = ev.passage.doc_id  # type: ignore[attr-defined]
+        if doc_id not in doc_ids:
+            doc_ids.append(doc_id)
+        d = doc_ids.index(doc_id)
+        text = documents[doc_id].text
+        hint = None
+        if rule is not None and rule.doc_id == doc_id:
+            hint = (rule.start, rule.end, rule.sentence_start, rule.sentence_end, rule.score)
+        sent = SentenceInput(ev.start, ev.end, ev.coverage, rank, ev.rank, best_cov, list(ev.matches),  # type: ignore[attr-defined]
+                             hint, rule is not None)
+        s, e, X = sentence_candidates(qc, text, sent, vectors)
+        sentences.append((d, ev.start, ev.end, ev.passage))  # type: ignore[attr-defined]
+        parts_s.append(s)
+        parts_e.append(e)
+        parts_x.append(X)
+        parts_d.append(np.full(len(s), d, dtype=np.int32))
+        parts_k.append(np.full(len(s), k, dtype=np.int32))
+    if not parts_s:
+        empty = np.zeros(0, dtype=np.int32)
+        return Candidates([], empty, empty, empty, empty, [], np.zeros((0, N_FEATURES), np.float32))
+    return Candidates(doc_ids, np.concatenate(parts_d), np.concatenate(parts_s), np.concatenate(parts_e),
+                      np.concatenate(parts_k), sentences, np.vstack(parts_x))

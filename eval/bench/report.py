@@ -1,0 +1,372 @@
+"""Render a benchmark report: targets, recommendations, console tables, bench.json and bench.png."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eval.report import format_table
+
+LINES = (
+    ("flat", "FAISS flat (exact)", "tab:blue", "o"),
+    ("hnsw", "FAISS HNSW", "tab:orange", "s"),
+    ("ivf", "FAISS IVF", "tab:green", "^"),
+    ("numpy_exact", "NumPy exact (matrix @ query)", "tab:gray", "x"),
+    ("bm25", "BM25 (CSC postings)", "tab:red", "D"),
+    ("bm25_rebuild", "BM25 rebuilt per query", "tab:purple", "v"),
+)
+TARGET_P95_1M_MS = 100.0
+TARGET_P50_SEED_MS = 20.0
+TARGET_REBUILD_SPEEDUP = 10.0
+RECALL_TARGET = 0.95
+
+
+def _ok(corpora: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in corpora if "error" not in c]
+
+
+def _get(d: dict[str, Any] | None, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def assess(report: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets (met / not met / not measured) and the tuning the measurements point to."""
+    corpora = {c["name"]: c for c in _ok(report.get("corpora", []))}
+    synthetic = sorted((c for c in corpora.values() if c.get("kind") == "synthetic"), key=lambda c: c["chunks"])
+    targets: list[dict[str, Any]] = []
+
+    big = corpora.get("1m")
+    if big is None and synthetic and synthetic[-1]["chunks"] >= 1_000_000:
+        big = synthetic[-1]
+    if big is not None:
+        auto = big.get("auto_index", "flat")
+        p95_auto = _get(big, "latency", "retrieve_dense", "p95")
+        p95_flat = p95_auto if auto == "flat" else _get(big, "latency", "retrieve_dense_flat", "p95")
+        p95_prod = _get(big, "latency", "retrieve", "p95")
+        recall = 1.0 if auto == "flat" else _get(big, "recall", auto, "recall@10")
+        auto_ok = p95_auto is not None and recall is not None and p95_auto <= TARGET_P95_1M_MS and recall >= RECALL_TARGET
+        flat_ok = p95_flat is not None and p95_flat <= TARGET_P95_1M_MS
+        parts = [f"auto index {auto} (settings' parameters): hybrid retrieval with dense on p95 {p95_auto} ms, recall@10 {recall}"]
+        if auto != "flat":
+            parts.append(f"exact flat index: hybrid retrieval p95 {p95_flat} ms, recall@10 1.0 (by definition)")
+        parts.append(f"product default (built-in encoder: dense weight 0, BM25 only) p95 {p95_prod} ms")
+        best = _best_sweep(big)
+        if best:
+            parts.append(best)
+        measured = "; ".join(parts)
+        met = None if p95_auto is None and p95_flat is None else bool(auto_ok or flat_ok)
+        if met and not auto_ok:
+            measured += " — met only with exact search (a higher faiss_auto_threshold), not with the auto-chosen index"
+    else:
+        measured, met = "1M chunks not measured in this run", None
+    targets.append({"target": "1M chunks: retrieval p95 <= 100 ms with recall@10 >= 0.95 against exact search", "measured": measured, "met": met})
+
+    seed = corpora.get("seed")
+    if seed is not None and _get(seed, "latency", "retrieve", "p50") is not None:
+        p50 = _get(seed, "latency", "retrieve", "p50")
+        p50d = _get(seed, "latency", "retrieve_dense", "p50")
+        p50a = _get(seed, "latency", "answer", "p50")
+        targets.append({
+            "target": "seed corpus: retrieval p50 <= 20 ms",
+            "measured": f"retrieve p50 {p50} ms (dense on: {p50d} ms; full answer {p50a} ms)",
+            "met": bool(max(p50, p50d or 0) <= TARGET_P50_SEED_MS),
+        })
+    else:
+        targets.append({"target": "seed corpus: retrieval p50 <= 20 ms", "measured": "not measured", "met": None})
+
+    tenk = corpora.get("10k") or next((c for c in synthetic if c["chunks"] == 10_000), None)
+    if tenk is not None and _get(tenk, "ratios", "bm25_speedup_vs_rebuild_p50") is not None:
+        ratio = tenk["ratios"]["bm25_speedup_vs_rebuild_p50"]
+        targets.append({
+            "target": "10k chunks: BM25 >= 10x faster than rebuilding BM25 per query",
+            "measured": f"{ratio}x at p50 (BM25 {tenk['latency']['bm25']['p50']} ms vs rebuild {tenk['latency']['bm25_rebuild']['p50']} ms, "
+            f"{tenk['latency']['bm25_rebuild']['n']} queries)",
+            "met": bool(ratio >= TARGET_REBUILD_SPEEDUP),
+        })
+    else:
+        targets.append({"target": "10k chunks: BM25 >= 10x faster than rebuilding BM25 per query", "measured": "not measured", "met": None})
+
+    recommendations: dict[str, Any] = {}
+    if synthetic:
+        largest = synthetic[-1]
+        for kind, setting in (("hnsw", "hnsw_ef_search"), ("ivf", "ivf_nprobe")):
+            rows = _get(largest, "sweep", kind) or []
+            good = [r for r in rows if r["recall@10"] >= RECALL_TARGET]
+            if good:
+                best = min(good, key=lambda r: r["param"])
+                recommendations[setting] = {
+                    "value": best["param"],
+                    "at_chunks": largest["chunks"],
+                    "recall@10": best["recall@10"],
+                    "search_p95_ms": best.get("search_p95"),
+                    "why": f"smallest value reaching recall@10 >= {RECALL_TARGET} at {largest['chunks']} chunks",
+                }
+            elif rows:
+                best = max(rows, key=lambda r: (r["recall@10"], -r["param"]))
+                recommendations[setting] = {
+                    "value": None,
+                    "at_chunks": largest["chunks"],
+                    "best_recall@10": best["recall@10"],
+                    "at_value": best["param"],
+                    "search_p95_ms": best.get("search_p95"),
+                    "why": f"no swept value reaches recall@10 >= {RECALL_TARGET} at {largest['chunks']} chunks",
+                }
+        pts = [(c["chunks"], _get(c, "latency", "flat", "p95")) for c in synthetic if _get(c, "latency", "flat", "p95")]
+        if len(pts) >= 2:
+            (n1, l1), (n2, l2) = pts[-2], pts[-1]
+            per_million = (l2 - l1) / max(1, n2 - n1) * 1e6
+            recommendations["flat_p95_ms_per_million_chunks"] = round(per_million, 2)
+            if per_million > 0:
+                recommendations["flat_chunks_at_25ms_p95"] = int(max(0, (25 - l2) / per_million * 1e6 + n2))
+    return {"targets": targets, "recommendations": recommendations}
+
+
+def _best_sweep(c: dict[str, Any]) -> str | None:
+    """The cheapest swept HNSW/IVF setting reaching the recall target, or the best recall reached."""
+    out = []
+    for kind, label in (("hnsw", "efSearch"), ("ivf", "nprobe")):
+        rows = _get(c, "sweep", kind) or []
+        if not rows:
+            continue
+        good = [r for r in rows if r["recall@10"] >= RECALL_TARGET]
+        if good:
+            r = min(good, key=lambda r: r["param"])
+            out.append(f"{kind} reaches recall@10 {r['recall@10']} at {label} {r['param']} (search p95 {r.get('search_p95')} ms)")
+        else:
+            r = max(rows, key=lambda r: r["recall@10"])
+            out.append(f"{kind} peaks at recall@10 {r['recall@10']} ({label} {r['param']}, search p95 {r.get('search_p95')} ms)")
+    return "; ".join(out) or None
+
+
+# -- console ----------------------------------------------------------------------------------------------
+
+
+def _f(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) >= 100:
+            return f"{value:.0f}"
+        return f"{value:.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _lat(c: dict[str, Any], method: str) -> str:
+    s = _get(c, "latency", method)
+    if not s or s.get("p50") is None:
+        return "-"
+    mark = "~" if s.get("extrapolated") else ""
+    return f"{mark}{_f(s['p50'])}/{_f(s['p95'])}/{_f(s['p99'])}"
+
+
+def _rate(c: dict[str, Any], *keys: str) -> str:
+    r = _get(c, "build", *keys)
+    if not r or r.get("chunks_per_s") is None:
+        return "-"
+    mark = "~" if r.get("method") == "extrapolated" else ""
+    return f"{mark}{_f(float(r['chunks_per_s']), 0)}"
+
+
+def console_summary(report: dict[str, Any]) -> str:
+    """The tables printed at the end of a run."""
+    corpora = report.get("corpora", [])
+    ok = _ok(corpora)
+    out: list[str] = []
+    meta = report.get("meta", {})
+    enc = meta.get("encoder", {})
+    out.append(
+        f"wenda bench — {meta.get('host', {}).get('cpus')} CPUs, encoder {enc.get('name')} ({enc.get('backend')}, "
+        f"{enc.get('dimension')}-d), {meta.get('queries')} queries per corpus, {meta.get('seconds')} s"
+    )
+    out.append("")
+    out.append("Build (chunks/s; ~ = extrapolated from a measured sample; sizes in MB)")
+    header = ["corpus", "chunks", "encode", "tokenise", "BM25 matrix", "BM25 total", "flat add", "HNSW add", "IVF train+add", "index on disk", "flat/HNSW/IVF file", "index RSS", "peak RSS", "load s"]
+    rows = []
+    for c in ok:
+        disk = _get(c, "disk", "dense_by_kind") or {}
+        rows.append([
+            c["name"],
+            _f(c.get("chunks")),
+            _rate(c, "encode"),
+            _rate(c, "tokenize"),
+            _rate(c, "bm25_matrix"),
+            _rate(c, "bm25_total"),
+            _rate(c, "faiss", "flat"),
+            _rate(c, "faiss", "hnsw"),
+            _rate(c, "faiss", "ivf"),
+            _f((_get(c, "disk", "total_bytes") or 0) / 2**20, 1),
+            "/".join(_f(disk.get(k, 0) / 2**20, 1) for k in ("flat", "hnsw", "ivf")),
+            _f(_get(c, "memory", "index_rss_mb")),
+            _f(_get(c, "memory", "peak_rss_mb") or _get(c, "memory", "build_peak_rss_mb")),
+            _f(_get(c, "memory", "load_s")),
+        ])
+    out.append(format_table(header, rows))
+    out.append("")
+    out.append("Query latency, ms p50/p95/p99 (query text in, 50 candidates out; ~ = extrapolated)")
+    methods = ["numpy_exact", "flat", "hnsw", "ivf", "bm25", "bm25_rebuild", "retrieve", "retrieve_dense"]
+    header = ["corpus", "NumPy exact", "flat", "HNSW", "IVF", "BM25", "BM25 rebuild", "retrieve", "retr.+dense (auto)"]
+    if any(_get(c, "latency", "retrieve_dense_flat") for c in ok):
+        methods.append("retrieve_dense_flat")
+        header.append("retr.+dense (flat)")
+    methods.append("answer")
+    header.append("answer")
+    rows = [[c["name"], *(_lat(c, m) for m in methods)] for c in ok]
+    out.append(format_table(header, rows))
+    out.append("  NumPy exact/flat/HNSW/IVF include encoding the query, BM25 includes tokenising it; retrieve = QAPipeline.retrieve")
+    out.append("  with the product settings (built-in encoder: dense weight 0, so BM25 only); retr.+dense = the same with dense")
+    out.append("  weight 1 on the auto-chosen index (or on exact flat search); answer = QAPipeline.ask (retrieve + read).")
+    out.append("")
+    out.append("Recall against exact search, speed-ups against the baselines (p50), checks")
+    header = ["corpus", "auto index", "HNSW R@10", "IVF R@10", "R@10 ±0.001 H/I", "top-10 spread", "flat÷NumPy", "HNSW÷NumPy", "IVF÷NumPy", "BM25÷rebuild", "rebuild n", "flat=NumPy", "BM25=rebuild", "dominant (answer)", "dominant (dense on)"]
+    rows = []
+    for c in ok:
+        dom_a = _get(c, "dominant", "answer") or {}
+        dom_d = _get(c, "dominant", "retrieve_dense") or {}
+        rows.append([
+            c["name"],
+            c.get("auto_index", "-"),
+            f"{_f(_get(c, 'recall', 'hnsw', 'recall@10'), 3)} (ef {_get(c, 'recall', 'hnsw', 'params', 'ef_search')})",
+            f"{_f(_get(c, 'recall', 'ivf', 'recall@10'), 3)} (np {_get(c, 'recall', 'ivf', 'params', 'nprobe')}/{_get(c, 'recall', 'ivf', 'params', 'nlist')})",
+            f"{_f(_get(c, 'recall', 'hnsw', 'recall@10_within_0.001'), 3)}/{_f(_get(c, 'recall', 'ivf', 'recall@10_within_0.001'), 3)}",
+            _f(_get(c, "vector_geometry", "median_score_1st_minus_10th"), 4),
+            _f(_get(c, "ratios", "flat_speedup_vs_numpy_p50")),
+            _f(_get(c, "ratios", "hnsw_speedup_vs_numpy_p50")),
+            _f(_get(c, "ratios", "ivf_speedup_vs_numpy_p50")),
+            _f(_get(c, "ratios", "bm25_speedup_vs_rebuild_p50"), 1),
+            _f(_get(c, "latency", "bm25_rebuild", "n")),
+            _f(_get(c, "checks", "flat_equals_numpy"), 3),
+            _f(_get(c, "checks", "bm25_equals_rebuild"), 3),
+            f"{dom_a.get('component', '-')} {_f(dom_a.get('p50_ms'))}/{_f(dom_a.get('of_p50_ms'))}",
+            f"{dom_d.get('component', '-')} {_f(dom_d.get('p50_ms'))}/{_f(dom_d.get('of_p50_ms'))}",
+        ])
+    out.append(format_table(header, rows))
+    sweeps = [c for c in ok if c.get("kind") == "synthetic" and c.get("sweep")]
+    if sweeps:
+        out.append("")
+        out.append("Approximate search sweep (recall@10 / search-only p95 ms)")
+        c = sweeps[-1] if len(sweeps) == 1 else None
+        for kind, label in (("hnsw", "efSearch"), ("ivf", "nprobe")):
+            params = sorted({r["param"] for s in sweeps for r in s["sweep"][kind]})
+            header = [f"{kind} {label}", *map(str, params)]
+            rows = []
+            for s in sweeps:
+                by = {r["param"]: r for r in s["sweep"][kind]}
+                rows.append([s["name"], *(f"{by[p]['recall@10']:.3f}/{_f(by[p]['search_p95'])}" if p in by else "-" for p in params)])
+            out.append(format_table(header, rows))
+        del c
+    out.append("  R@10 = share of the exact top 10 (by id) found; ±0.001 = share of the returned top 10 scoring within 0.001")
+    out.append("  of the exact 10th score; top-10 spread = median exact 1st minus 10th score (small = many near-ties).")
+    failed = [c for c in corpora if "error" in c]
+    for c in failed:
+        out.append(f"\n{c['name']}: FAILED — {c['error'].splitlines()[0]}")
+    notes = []
+    for c in ok:
+        rb = c.get("rebuild") or {}
+        if rb.get("note") and c.get("kind") == "synthetic":
+            notes.append(f"{c['name']}: BM25 rebuild {rb['note']}")
+        if _get(c, "memory", "note"):
+            notes.append(f"{c['name']}: {c['memory']['note']}")
+        enc_by = _get(c, "build", "encoded_by")
+        if enc_by and "composition" in enc_by:
+            chk = _get(c, "build", "composition_check") or {}
+            notes.append(
+                f"{c['name']}: vectors and BM25 terms by composition (check on {chk.get('sample')} chunks: "
+                f"{chk.get('tokens_identical')} token lists identical, max |Δvector| {chk.get('vector_max_abs_diff')})"
+            )
+    if notes:
+        out.append("")
+        out.extend(notes)
+    out.append("")
+    out.append("Targets")
+    for t in report.get("targets", []):
+        verdict = {True: "MET", False: "NOT MET", None: "not measured"}[t["met"]]
+        out.append(f"  [{verdict}] {t['target']}: {t['measured']}")
+    recs = report.get("recommendations") or {}
+    if recs:
+        out.append("Recommendations")
+        for key, value in recs.items():
+            out.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(out)
+
+
+# -- files --------------------------------------------------------------------------------------------------
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Retrieval latency against corpus size (log–log), one line per index type; build time alongside."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    corpora = sorted(_ok(report.get("corpora", [])), key=lambda c: c.get("chunks", 0))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(14, 6))
+    for method, label, color, marker in LINES:
+        pts = [(c["chunks"], _get(c, "latency", method)) for c in corpora if _get(c, "latency", method, "p95") is not None]
+        if not pts:
+            continue
+        xs = [n for n, _ in pts]
+        ax.plot(xs, [s["p95"] for _, s in pts], color=color, marker=marker, label=f"{label} p95")
+        ax.plot(xs, [s["p50"] for _, s in pts], color=color, linestyle=":", linewidth=1)
+        for n, s in pts:
+            if s.get("extrapolated"):
+                ax.plot([n], [s["p95"]], marker=marker, color="white", markeredgecolor=color, markersize=9)
+    pts = [(c["chunks"], _get(c, "latency", "answer")) for c in corpora if _get(c, "latency", "answer", "p95") is not None]
+    if pts:
+        ax.plot([n for n, _ in pts], [s["p95"] for _, s in pts], color="black", linestyle="--", marker=".", label="full answer (QAPipeline.ask) p95")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.axhline(100, color="red", linewidth=0.8, alpha=0.5)
+    ax.text(0.99, 100, "100 ms target (1M, p95)", color="red", va="bottom", ha="right", fontsize=8, transform=ax.get_yaxis_transform())
+    ax.set_xlabel("corpus size (chunks)")
+    ax.set_ylabel("latency per query (ms): p95 solid, p50 dotted")
+    ax.set_title("Retrieval latency per query (text in, 50 candidates out)", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    for c in corpora:
+        ax.annotate(c["name"], (c["chunks"], 0.01), xycoords=ax.get_xaxis_transform(), fontsize=7, ha="center", va="bottom", rotation=90, alpha=0.6)
+
+    parts = (
+        (("encode",), "encode (real; hollow = extrapolated)", "tab:blue"),
+        (("tokenize",), "tokenise (jieba)", "tab:olive"),
+        (("bm25_matrix",), "BM25 matrix", "tab:red"),
+        (("faiss", "flat"), "FAISS flat add", "tab:cyan"),
+        (("faiss", "hnsw"), "FAISS HNSW add", "tab:orange"),
+        (("faiss", "ivf"), "FAISS IVF train+add", "tab:green"),
+    )
+    for keys, label, color in parts:
+        pts = [(c["chunks"], _get(c, "build", *keys)) for c in corpora if _get(c, "build", *keys, "seconds")]
+        if not pts:
+            continue
+        bx.plot([n for n, _ in pts], [r["seconds"] for _, r in pts], color=color, marker="o", label=label)
+        for n, r in pts:
+            if r.get("method") == "extrapolated":
+                bx.plot([n], [r["seconds"]], marker="o", color="white", markeredgecolor=color, markersize=9)
+    bx.set_xscale("log")
+    bx.set_yscale("log")
+    bx.set_xlabel("corpus size (chunks)")
+    bx.set_ylabel("seconds")
+    bx.set_title("Index build time per component", fontsize=10)
+    bx.grid(True, which="both", alpha=0.3)
+    bx.legend(fontsize=8, loc="upper left")
+    enc = report.get("meta", {}).get("encoder", {})
+    fig.suptitle(f"wenda bench — {enc.get('name')} encoder, {report.get('meta', {}).get('host', {}).get('cpus')} CPUs", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_outputs(report: dict[str, Any], out_dir: Path, *, png: bool = True) -> None:
+    """bench.json (everything) and, when asked, bench.png."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    if png:
+        plot(report, out_dir / "bench.png")
