@@ -294,28 +294,38 @@ def build_index(
         dense = build_dense(matrix, spec)
         bm25 = BM25Index.build([c.tokens for c in chunks], settings.bm25_k1, settings.bm25_b)
 
-        new_manifest = {
-            "format_version": FORMAT_VERSION,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "encoder": {
-                "name": info.name,
-                "resolved": getattr(info, "resolved", info.name),
-                "dimension": int(info.dimension),
-                "normalize": True,
-                "builtin": bool(getattr(info, "builtin", False)),
-            },
-            "chunking": _chunking(settings),
-            "dense": {"type": spec.kind, "params": spec.params, "metric": "inner_product"},
-            "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "tokenizer": TOKENIZER, "stopwords": _stopwords_hash()},
-            "corpus": [str(p) for p in paths],
-            "files": dict(sorted(new_files.items())),
-            "counts": {"documents": len(corpus.documents), "chunks": len(chunks)},
-        }
+        new_manifest = index_manifest(
+            settings, info, spec, [str(p) for p in paths], dict(sorted(new_files.items())),
+            {"documents": len(corpus.documents), "chunks": len(chunks)},
+        )
         _commit(index_dir, new_manifest, corpus.documents, chunks, matrix, dense, bm25)
         report.documents = len(corpus.documents)
         report.chunks = len(chunks)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def index_manifest(
+    settings: Settings, info: Any, spec: DenseIndexSpec, corpus: list[str], files: dict[str, Any], counts: dict[str, int]
+) -> dict[str, Any]:
+    """The manifest of an index version built with `settings`, encoder `info` and dense `spec`."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "encoder": {
+            "name": info.name,
+            "resolved": getattr(info, "resolved", info.name),
+            "dimension": int(info.dimension),
+            "normalize": True,
+            "builtin": bool(getattr(info, "builtin", False)),
+        },
+        "chunking": _chunking(settings),
+        "dense": {"type": spec.kind, "params": spec.params, "metric": "inner_product"},
+        "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "tokenizer": TOKENIZER, "stopwords": _stopwords_hash()},
+        "corpus": corpus,
+        "files": files,
+        "counts": counts,
+    }
 
 
 def _commit(

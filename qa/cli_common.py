@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from embeddings.settings import Settings
@@ -32,3 +34,25 @@ def settings_from_args(args: argparse.Namespace, **overrides: object) -> Setting
     return Settings().with_overrides(
         index_dir=getattr(args, "index_dir", None), embedding_model=getattr(args, "model", None), **overrides
     )
+
+
+def run_standalone(
+    prog: str,
+    description: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    handle: Callable[[argparse.Namespace], int],
+    argv: list[str] | None = None,
+) -> int:
+    """`python -m …` for a `qa` subcommand: same options and handler; user errors print one line and exit 2."""
+    from embeddings.errors import WendaError
+
+    parser = argparse.ArgumentParser(
+        prog=prog, parents=[common_parser()], description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return handle(args)
+    except WendaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

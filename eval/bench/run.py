@@ -326,25 +326,9 @@ def write_synthetic_index(
     """Write an index version exactly as `store.build_index` does (same writer, same manifest fields)."""
     from embeddings import store
 
-    info = encoder.info
-    manifest = {
-        "format_version": store.FORMAT_VERSION,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": {
-            "name": info.name,
-            "resolved": getattr(info, "resolved", info.name),
-            "dimension": int(info.dimension),
-            "normalize": True,
-            "builtin": bool(getattr(info, "builtin", False)),
-        },
-        "chunking": {"size": settings.chunk_size, "max": settings.chunk_max, "overlap": settings.chunk_overlap},
-        "dense": {"type": spec.kind, "params": spec.params, "metric": "inner_product"},
-        "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "tokenizer": store.TOKENIZER, "stopwords": store._stopwords_hash()},
-        "corpus": [f"synthetic:{description.get('chunks')}:seed={description.get('seed')}"],
-        "files": {},
-        "counts": {"documents": len(docs), "chunks": len(chunks)},
-        "synthetic": description,
-    }
+    corpus = [f"synthetic:{description.get('chunks')}:seed={description.get('seed')}"]
+    counts = {"documents": len(docs), "chunks": len(chunks)}
+    manifest = {**store.index_manifest(settings, encoder.info, spec, corpus, {}, counts), "synthetic": description}
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with store.write_lock(settings.index_dir):
         store._commit(settings.index_dir, manifest, docs, chunks, vectors, dense, bm25)  # the product's writer
