@@ -102,10 +102,11 @@ class Settings(BaseSettings):
         description="Answers scoring below this abstain; None = the reader's own (trained: calibrated on held-out "
         "validation data; rules: chosen on the seed gold set).",
     )
-    evidence_threshold: float = Field(
-        default=0.3,
-        description="A reader that scores its own confidence (trained) also abstains when the evidence score (keyword "
-        "coverage of the best sentence, the rule reader's score) is below this; chosen on the seed gold set.",
+    evidence_threshold: float | None = Field(
+        default=None,
+        description="Also abstain when the evidence score (keyword coverage of the best sentence, the rule reader's "
+        "score) is below this. None: the reader's own policy (trained: the gate is used only when it helped on "
+        "validation data, see the artefact's manifest; rules: their score is the evidence already).",
     )
     max_question_chars: int = Field(default=500, ge=1)
 

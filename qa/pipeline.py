@@ -71,6 +71,10 @@ class QAPipeline:
         self.abstain_threshold = (
             settings.abstain_threshold if settings.abstain_threshold is not None else self.reader.abstain_threshold
         )
+        self.evidence_threshold: float | None = (
+            settings.evidence_threshold if settings.evidence_threshold is not None
+            else getattr(self.reader, "evidence_threshold", None)
+        )
 
     # -- construction ---------------------------------------------------------------------------------
     @classmethod
@@ -141,7 +145,7 @@ class QAPipeline:
             "fusion": dataclasses.asdict(self.weights),
             "reader": self.reader_name,
             "abstain_threshold": self.abstain_threshold,
-            "evidence_threshold": self.settings.evidence_threshold if self.reader_name == "trained" else None,
+            "evidence_threshold": self.evidence_threshold,
             "corpus": manifest.get("corpus", []),
         }
 
@@ -169,7 +173,10 @@ class QAPipeline:
         )
         if result is not None:
             answer.score = result.score
-        weak_evidence = result is not None and result.evidence is not None and result.evidence < self.settings.evidence_threshold
+        weak_evidence = (
+            result is not None and result.evidence is not None and self.evidence_threshold is not None
+            and result.evidence < self.evidence_threshold
+        )
         if result is None or result.score < self.abstain_threshold or weak_evidence:
             answer.message = NOT_FOUND
             if result is not None:

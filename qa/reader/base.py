@@ -22,7 +22,7 @@ class ReaderResult:
     score: float
     evidence: float | None = None
     """How well the evidence covers the question (the rule reader's score), when the reader's `score` is something
-    else; the pipeline abstains when it is below `evidence_threshold` as well."""
+    else; the pipeline abstains when it is below the reader's `evidence_threshold` as well."""
 
 
 class Reader(Protocol):
@@ -31,5 +31,7 @@ class Reader(Protocol):
     name: str
     abstain_threshold: float
     """Answers scoring below this abstain unless the settings name another threshold."""
+    evidence_threshold: float | None
+    """Answers whose `ReaderResult.evidence` is below this abstain too (None: no such gate)."""
 
     def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None: ...

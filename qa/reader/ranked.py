@@ -135,6 +135,11 @@ class RankedReader:
         """The confidence below which to abstain, calibrated on held-out validation data."""
         return self.model.threshold
 
+    @property
+    def evidence_threshold(self) -> float | None:
+        """The evidence gate of the no-answer policy calibrated on validation data (None when it did not help)."""
+        return self.model.evidence_gate
+
     def rank(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> Ranking | None:
         scorer = _OnceScorer(self.scorer)
         evidence = scorer.score(question, passages, documents)

@@ -95,6 +95,7 @@ class RuleReader:
 
     name = "rules"
     abstain_threshold = RULES_ABSTAIN_THRESHOLD
+    evidence_threshold = None
 
     def __init__(self, scorer: EvidenceScorer) -> None:
         self.scorer = scorer
@@ -220,6 +221,7 @@ class SentenceReader:
 
     name = "sentence"
     abstain_threshold = RULES_ABSTAIN_THRESHOLD
+    evidence_threshold = None
 
     def __init__(self, scorer: EvidenceScorer) -> None:
         self.scorer = scorer

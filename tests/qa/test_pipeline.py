@@ -63,3 +63,18 @@ def test_baselines_share_the_index(seed_pipeline) -> None:  # noqa: ANN001
     assert bm25.index is seed_pipeline.index and bm25.retrieval_mode == "bm25"
     whole = sentence.ask("全国地方公安机关共设置了多少个公安派出所？")
     assert whole.text and "4万余个" in whole.text and len(whole.text) > len("4万余个")
+
+
+def test_evidence_gate_is_the_readers_own_unless_configured(seed_pipeline) -> None:  # noqa: ANN001
+    from qa.pipeline import QAPipeline
+
+    assert seed_pipeline.evidence_threshold == getattr(seed_pipeline.reader, "evidence_threshold", None)
+    assert seed_pipeline.with_options(reader="rules").evidence_threshold is None
+    question = "全国地方公安机关共设置了多少个公安派出所？"
+    assert seed_pipeline.ask(question).text == "4万余个"
+    strict_settings = seed_pipeline.settings.model_copy(update={"evidence_threshold": 1.01})
+    strict = QAPipeline(strict_settings, seed_pipeline.index, seed_pipeline.encoder, codes=seed_pipeline.codes)
+    assert strict.evidence_threshold == 1.01
+    if strict.reader_name == "trained":  # the rule reader's score is the evidence itself: no separate gate
+        answer = strict.ask(question)
+        assert answer.text is None and answer.candidate == "4万余个"

@@ -238,6 +238,11 @@ class RankerModel:
     def threshold(self) -> float:
         return float(self.manifest.get("calibration", {}).get("threshold", 0.0))
 
+    @property
+    def evidence_gate(self) -> float | None:
+        gate = self.manifest.get("calibration", {}).get("evidence_gate")
+        return float(gate) if gate is not None else None
+
     def save(self, directory: Path) -> Path:
         """Write `model.npz` and `manifest.json` into `directory` atomically (a sibling temp dir, then rename)."""
         directory = Path(directory)
