@@ -114,7 +114,7 @@ def generate(
     out: dict[tuple[int, int], int] = {}
 
     def add(s: int, e: int, flag: int) -> None:
-        while s < e and text[s].isspace():
+        while s < e and (text[s].isspace() or text[s] == "#"):  # Markdown heading marks are not answer text
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1

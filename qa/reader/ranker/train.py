@@ -7,11 +7,15 @@
 3. Fit LightGBM LambdaRank (relevance = round(10·F1)), fixed seed, deterministic, 2 threads.
 4. Validation (articles never trained on): the rule reader and the trained reader read the gold paragraph
    only, scored the same way (F1/EM per question type and per source).
-5. No-answer calibration: a distractor instance (another paragraph of the same article, or of the same source
-   for one-paragraph articles, that holds no gold answer) for every fourth validation question (20% of the
-   mix). A logistic model of P(the answer is right, F1 >= 0.5; never on a distractor) and the abstention
-   threshold (best SQuAD-2.0-style F1 over that mix) are
-   fitted on half of the validation articles and reported on the other half.
+   The validation questions are also read with synonym paraphrases (`paraphrase.py`), to measure how much the
+   ranker relies on the question copying the paragraph's words.
+5. No-answer calibration: an unanswerable instance for every fourth validation question (20% of the mix):
+   either another paragraph of the same article (or of the same source for one-paragraph articles) that holds
+   no gold answer, or the gold paragraph with every sentence holding the answer removed (same names and
+   topic, no answer). A logistic model of P(the answer is right, F1 >= 0.5; never on an unanswerable
+   instance) and its threshold (best SQuAD-2.0-style F1 over that mix, with the evidence gate the product
+   applies; the confidence alone is fitted and reported too) are fitted on half of the validation articles
+   and reported on the other.
 6. Write `qa/reader/models/ranker-v1/` (model.npz + manifest.json: data, split, features, parameters,
    metrics, threshold, timings).
 
@@ -43,6 +47,7 @@ from qa.reader.ranker.data import (
     SPLIT_SALT,
     VALIDATION_PERCENT,
     Paragraph,
+    QAExample,
     by_split,
     load_corpus,
 )
@@ -64,6 +69,7 @@ SEED = 20260101
 KEEP_POSITIVE = 20
 KEEP_NEGATIVE = 40
 DISTRACTOR_EVERY = 4
+MIN_REMOVED_CHARS = 40
 LGB_PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "learning_rate": 0.05,
@@ -99,6 +105,29 @@ class Harness:
         self.idf = ParagraphIdf(p.context for p in paragraphs)
         self.scorer = EvidenceScorer(self.idf, load_codes(cache_dir))
         self.vectors = WordVectors(load_encoder(BUILTIN_ENCODER, cache_dir, backend="numpy"))
+
+
+def paraphrased(paragraphs: Sequence[Paragraph], harness: Harness) -> list[Paragraph]:
+    """Copies of `paragraphs` holding only the synonym paraphrases of their questions (`paraphrase.py`)."""
+    from qa.reader.question import analyse
+    from qa.reader.ranker.paraphrase import paraphrase, synonym_groups
+
+    codes = harness.scorer.codes
+    groups = synonym_groups(codes)
+
+    def cosine(a: str, b: str) -> float:
+        return float(harness.vectors.vector(a) @ harness.vectors.vector(b))
+
+    out = []
+    for p in paragraphs:
+        copy = Paragraph(p.pid, p.title, p.context, p.source, p.split)
+        for q in p.questions:
+            text = paraphrase(q.question, analyse(q.question).keywords, codes, groups, cosine, q.qid)
+            if text is not None:
+                copy.questions.append(QAExample(q.qid + "#paraphrase", text, q.answers, q.spans, q.pid))
+        if copy.questions:
+            out.append(copy)
+    return out
 
 
 def featurize_training(paragraphs: Sequence[Paragraph], harness: Harness, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[int], dict[str, float]]:
@@ -161,6 +190,18 @@ def train_ranker(X: np.ndarray, y: np.ndarray, groups: list[int], rounds: int = 
     return TreeEnsemble.from_lightgbm(booster.dump_model())
 
 
+def _answer_removed(p: Paragraph, answers: list[str], spans: list[tuple[int, int]]) -> Paragraph | None:
+    """The paragraph without every sentence that overlaps a gold answer span: same topic, same names, no answer
+    (the hard kind of unanswerable question). None when too little text is left or an answer still occurs."""
+    from embeddings.sentences import sentence_spans
+
+    kept = [p.context[s:e] for s, e in sentence_spans(p.context) if not any(s < b and a < e for a, b in spans)]
+    context = "".join(kept)
+    if len(context) < MIN_REMOVED_CHARS or any(a in context for a in answers if a):
+        return None
+    return Paragraph(p.pid + "#answer-removed", p.title, context, p.source, p.split)
+
+
 def _distractor(p: Paragraph, by_title: dict[str, list[Paragraph]], by_source: dict[str, list[Paragraph]], answers: list[str], salt: str) -> Paragraph | None:
     """Another paragraph of the same article (else of the same source) holding none of the answers."""
     for pool in (by_title.get(p.title, []), by_source.get(p.source, [])):
@@ -170,8 +211,9 @@ def _distractor(p: Paragraph, by_title: dict[str, list[Paragraph]], by_source: d
     return None
 
 
-def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerModel) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per-question outcomes of both readers on the gold paragraph, plus distractor instances."""
+def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerModel, *, distractors: bool = True,
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-question outcomes of both readers on the gold paragraph, plus unanswerable instances (`distractors`)."""
     from qa.answer_match import exact_match, f1_score
     from qa.reader.question import analyse
     from qa.reader.ranked import RankedReader
@@ -186,7 +228,7 @@ def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerMod
         by_title[p.title].append(p)
         by_source[p.source].append(p)
     rows: list[dict[str, Any]] = []
-    distractors: list[dict[str, Any]] = []
+    unanswerable: list[dict[str, Any]] = []
     questions = [(p, q) for p in paragraphs for q in p.questions]
     rule_ms: list[float] = []
     trained_ms: list[float] = []
@@ -213,14 +255,18 @@ def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerMod
             "trained": pred, "trained_f1": f1_score(pred, q.answers), "trained_em": exact_match(pred, q.answers),
             "conf_x": conf_x,
         })
-        if _stable_hash("distractor:" + q.qid) % DISTRACTOR_EVERY == 0:
-            other = _distractor(p, by_title, by_source, q.answers, q.qid)
+        if distractors and _stable_hash("distractor:" + q.qid) % DISTRACTOR_EVERY == 0:
+            kind = "answer_removed" if _stable_hash("distractor-kind:" + q.qid) % 2 == 0 else "other_paragraph"
+            if kind == "answer_removed":
+                other = _answer_removed(p, q.answers, q.spans)
+            else:
+                other = _distractor(p, by_title, by_source, q.answers, q.qid)
             if other is not None and analysis.keywords:
                 passage, docs = paragraph_passage(other.pid, other.title, other.context)
                 ranking = trained.rank(analysis, [passage], docs)
                 r = rules.read(analysis, [passage], docs)
-                distractors.append({
-                    "qid": q.qid, "half": half, "qtype": analysis.qtype,
+                unanswerable.append({
+                    "qid": q.qid, "half": half, "qtype": analysis.qtype, "kind": kind,
                     "conf_x": Confidence.inputs(ranking.scores, ranking.candidates.X[ranking.best], index).tolist()
                     if ranking is not None else None,
                     "rules_score": r.score if r is not None else 0.0,
@@ -228,60 +274,99 @@ def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerMod
     timing = {"rules_ms_p50": float(np.percentile(rule_ms, 50)), "rules_ms_p95": float(np.percentile(rule_ms, 95)),
               "trained_ms_p50": float(np.percentile(trained_ms, 50)), "trained_ms_p95": float(np.percentile(trained_ms, 95))}
     rows.append({"timing": timing})
-    return rows, distractors
+    return rows, unanswerable
 
 
-def _f1_all(conf: np.ndarray, f1: np.ndarray, answerable: np.ndarray, threshold: float) -> float:
-    """SQuAD-2.0-style F1: answered answerable → its F1; abstained unanswerable → 1; else 0."""
+def _f1_all(conf: np.ndarray, f1: np.ndarray, answerable: np.ndarray, threshold: float,
+            gate: np.ndarray | None = None) -> float:
+    """SQuAD-2.0-style F1: answered answerable → its F1; abstained unanswerable → 1; else 0. `gate`: instances
+    that may be answered at all (the evidence gate)."""
     answered = conf >= threshold
+    if gate is not None:
+        answered &= gate
     return float(np.mean(np.where(answerable, np.where(answered, f1, 0.0), (~answered).astype(float))))
 
 
+POLICIES = ("confidence+evidence", "confidence")
+"""No-answer policies, each fitted and reported: the learned confidence together with the evidence gate (abstain
+also when the rule reader's keyword-coverage score is below its own abstention threshold; the product's policy,
+`POLICIES[0]`), and the confidence alone for comparison."""
+
+
 def calibrate(rows: list[dict[str, Any]], distractors: list[dict[str, Any]]) -> tuple[Confidence, dict[str, Any]]:
-    """Fit the confidence model and the abstention threshold on validation half A; report on half B."""
-    def mix(half: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        xs, labels, f1s, answerable = [], [], [], []
+    """Fit the confidence model, the no-answer policy and its threshold on validation half A; report on half B."""
+    from qa.reader.rules import RULES_ABSTAIN_THRESHOLD
+
+    def mix(half: str) -> dict[str, np.ndarray]:
+        xs, labels, f1s, answerable, evidence, kinds = [], [], [], [], [], []
         for r in rows:
             if r.get("half") == half and r["conf_x"] is not None:
                 xs.append(r["conf_x"])
                 labels.append(float(r["trained_f1"] >= 0.5))
                 f1s.append(r["trained_f1"])
                 answerable.append(True)
+                evidence.append(r["rules_score"])
+                kinds.append("answerable")
         for d in distractors:
             if d["half"] == half and d["conf_x"] is not None:
                 xs.append(d["conf_x"])
                 labels.append(0.0)
                 f1s.append(0.0)
                 answerable.append(False)
-        return np.array(xs), np.array(labels), np.array(f1s), np.array(answerable)
+                evidence.append(d["rules_score"])
+                kinds.append(d["kind"])
+        return {"x": np.array(xs), "y": np.array(labels), "f1": np.array(f1s), "answerable": np.array(answerable),
+                "gate": np.array(evidence) >= RULES_ABSTAIN_THRESHOLD, "kind": np.array(kinds)}
 
-    xa, ya, fa, aa = mix("A")
-    xb, yb, fb, ab = mix("B")
-    conf = Confidence.fit(xa, ya)
-    ca = np.array([conf(x) for x in xa])
-    cb = np.array([conf(x) for x in xb])
+    ma, mb = mix("A"), mix("B")
+    conf = Confidence.fit(ma["x"], ma["y"])
+    for m in (ma, mb):
+        m["conf"] = np.array([conf(x) for x in m["x"]])
     grid = np.round(np.arange(0.0, 0.951, 0.01), 2)
-    scores = [_f1_all(ca, fa, aa, t) for t in grid]
-    threshold = float(grid[int(np.argmax(scores))])
 
-    def report(c: np.ndarray, f: np.ndarray, a: np.ndarray) -> dict[str, float]:
-        answered = c >= threshold
-        return {
-            "instances": int(len(c)), "unanswerable": int((~a).sum()),
-            "f1_all": round(_f1_all(c, f, a, threshold), 4),
-            "f1_all_never_abstain": round(_f1_all(c, f, a, -1.0), 4),
+    def gate_of(m: dict[str, np.ndarray], policy: str) -> np.ndarray | None:
+        return m["gate"] if policy == "confidence+evidence" else None
+
+    fitted = {}
+    for policy in POLICIES:
+        scores = [_f1_all(ma["conf"], ma["f1"], ma["answerable"], t, gate_of(ma, policy)) for t in grid]
+        fitted[policy] = (float(grid[int(np.argmax(scores))]), float(max(scores)))
+    policy = POLICIES[0]
+    threshold = fitted[policy][0]
+
+    def report(m: dict[str, np.ndarray], policy: str) -> dict[str, Any]:
+        t = fitted[policy][0]
+        gate = gate_of(m, policy)
+        answered = m["conf"] >= t
+        if gate is not None:
+            answered &= gate
+        a = m["answerable"]
+        out: dict[str, Any] = {
+            "threshold": t, "instances": int(len(a)), "unanswerable": int((~a).sum()),
+            "f1_all": round(_f1_all(m["conf"], m["f1"], a, t, gate), 4),
+            "f1_all_never_abstain": round(_f1_all(m["conf"], m["f1"], a, -1.0), 4),
             "abstention_accuracy": round(float((~answered[~a]).mean()) if (~a).any() else 0.0, 4),
             "false_abstention": round(float((~answered[a]).mean()), 4),
-            "answerable_f1_with_abstention": round(float(np.where(answered[a], f[a], 0.0).mean()), 4),
+            "answerable_f1_with_abstention": round(float(np.where(answered[a], m["f1"][a], 0.0).mean()), 4),
         }
+        for kind in sorted(set(m["kind"].tolist()) - {"answerable"}):
+            sel = m["kind"] == kind
+            out[f"abstention_accuracy_{kind}"] = round(float((~answered[sel]).mean()), 4)
+        return out
 
     info = {
         "threshold": threshold,
-        "objective": "max SQuAD-2.0-style F1 on validation half A (answerable + distractor paragraphs)",
-        "distractor_share": "one distractor for every fourth question (~20% of the mix)",
+        "policy": policy,
+        "evidence_gate": RULES_ABSTAIN_THRESHOLD if policy == "confidence+evidence" else None,
+        "objective": "max SQuAD-2.0-style F1 on validation half A (answerable + unanswerable instances), per policy",
+        "evidence_gate_origin": "the rule reader's abstention threshold (chosen on the seed gold set when the rule "
+                                "reader was built)",
+        "distractor_share": "one unanswerable instance for every fourth question (~20% of the mix): half of them another "
+                            "paragraph of the same article, half the gold paragraph with the answer's sentences removed",
         "features": CONFIDENCE_FEATURES,
-        "half_A": report(ca, fa, aa),
-        "half_B": report(cb, fb, ab),
+        "half_A": report(ma, policy),
+        "half_B": report(mb, policy),
+        "policies_half_B": {k: report(mb, k) for k in POLICIES},
     }
     return conf, info
 
@@ -335,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
         "--recalibrate", action="store_true",
         help="keep the trees of the artefact in --out; redo only validation and the no-answer calibration",
     )
+    parser.add_argument("--paraphrase", action="store_true",
+                        help="also train on synonym-paraphrased copies of the questions (measured: no gain on "
+                             "validation, so off by default)")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="also write every validation instance (predictions, confidence inputs) to this JSON file")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -366,7 +456,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         t = time.perf_counter()
         rng = np.random.default_rng(SEED)
-        X, y, groups, train_stats = featurize_training(train, harness, rng)
+        extra = paraphrased(train, harness) if args.paraphrase else []
+        X, y, groups, train_stats = featurize_training(list(train) + extra, harness, rng)
+        train_stats["paraphrased_questions"] = sum(len(p.questions) for p in extra)
         timings["features_train_s"] = time.perf_counter() - t
         print(f"training rows {X.shape}, {len(groups)} groups", file=sys.stderr)
 
@@ -379,11 +471,17 @@ def main(argv: list[str] | None = None) -> int:
     model = RankerModel(list(FEATURE_NAMES), ensemble, placeholder)
     t = time.perf_counter()
     rows, distractors = validate(val, harness, model)
-    timings["validation_s"] = time.perf_counter() - t
     timing = rows.pop()["timing"]
+    para_rows, _ = validate(paraphrased(val, harness), harness, model, distractors=False)
+    para_rows.pop()
+    timings["validation_s"] = time.perf_counter() - t
+    if args.dump is not None:
+        args.dump.parent.mkdir(parents=True, exist_ok=True)
+        args.dump.write_text(json.dumps({"rows": rows, "distractors": distractors, "paraphrased": para_rows}, ensure_ascii=False), encoding="utf-8")
     conf, calibration = calibrate(rows, distractors)
     model.confidence = conf
     summary = summarise(rows)
+    summary_para = summarise(para_rows)
     timings["total_s"] = time.perf_counter() - started + (timings["features_train_s"] + timings["fit_s"] if args.recalibrate else 0.0)
 
     import lightgbm
@@ -417,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
             "metric": "CMRC-style F1/EM (eval.metrics), percent",
             **summary,
             "latency_ms": {k: round(v, 1) for k, v in timing.items()},
+            "paraphrased_questions": {
+                "setting": "the validation questions with a synonym paraphrase (qa/reader/ranker/paraphrase.py), "
+                           "same paragraphs; measures reliance on copied wording",
+                "overall": summary_para["overall"],
+                "by_type": summary_para["by_type"],
+            },
         },
         "calibration": calibration,
         "timings_s": {k: round(v, 1) if isinstance(v, float) else v for k, v in timings.items()},
@@ -426,7 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     out = model.save(args.out)
     size = sum(f.stat().st_size for f in out.iterdir())
     print(_table(summary))
-    print(f"calibrated abstention threshold: {calibration['threshold']}  half B: {json.dumps(calibration['half_B'])}")
+    print("paraphrased validation questions:")
+    print(_table(summary_para))
+    print(f"no-answer policy: {calibration['policy']}, threshold {calibration['threshold']}")
+    for name, rep in calibration["policies_half_B"].items():
+        print(f"  half B, {name}: {json.dumps(rep)}")
     print(f"validation latency (reader only, ms): {json.dumps(model.manifest['validation']['latency_ms'])}")
     print(f"wrote {out} ({size / 1e6:.2f} MB) in {timings['total_s'] / 60:.1f} min")
     return 0
