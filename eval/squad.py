@@ -18,6 +18,7 @@ from typing import Any
 
 from embeddings.normalize import normalize_text
 from eval.gold import GoldError, GoldItem, load_gold, write_gold
+from qa.reader.ranker.data import locate_answer
 
 EVIDENCE_MAX = 80
 _SENTENCE_END = "。！？!?\n"
@@ -74,16 +75,6 @@ class ConversionReport:
             f"dropped {self.dropped_answers} answers and {self.dropped_questions} questions "
             "not found verbatim in the normalised text"
         )
-
-
-def _locate(context: str, answer: str, hint: int) -> int:
-    """Offset of the occurrence of `answer` in `context` nearest to `hint`; -1 when absent."""
-    best, pos = -1, context.find(answer)
-    while pos != -1:
-        if best == -1 or abs(pos - hint) < abs(best - hint):
-            best = pos
-        pos = context.find(answer, pos + 1)
-    return best
 
 
 def evidence_window(context: str, start: int, end: int, limit: int = EVIDENCE_MAX) -> str:
@@ -173,11 +164,7 @@ def _convert_question(
         text = str(a["text"]).strip()
         start = int(a.get("answer_start") or 0)
         hint = len(normalize_text(raw[:start])) + (1 if start and raw[start - 1].isspace() else 0)
-        found = text
-        pos = _locate(context, found, hint)
-        if pos == -1:
-            found = normalize_text(text)
-            pos = _locate(context, found, hint) if found else -1
+        found, pos = locate_answer(context, text, hint)
         if pos == -1:
             report.dropped_answers += 1
             continue

@@ -73,7 +73,7 @@ class QAPipeline:
         )
         self.evidence_threshold: float | None = (
             settings.evidence_threshold if settings.evidence_threshold is not None
-            else getattr(self.reader, "evidence_threshold", None)
+            else self.reader.evidence_threshold
         )
 
     # -- construction ---------------------------------------------------------------------------------

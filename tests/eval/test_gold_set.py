@@ -18,24 +18,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from embeddings.normalize import normalize_text  # noqa: E402
+from eval.gold import TYPES as GOLD_TYPES  # noqa: E402
 
 GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
 SEEDS = ROOT / "seeds"
 
 REQUIRED_KEYS = ("id", "question", "answers", "source", "evidence", "type", "style")
-TYPES = {
-    "number",
-    "date",
-    "person",
-    "place",
-    "organization",
-    "entity",
-    "reason",
-    "definition",
-    "list",
-    "yesno",
-    "unanswerable",
-}
+TYPES = set(GOLD_TYPES)
 STYLES = {"lexical", "paraphrase", "disambiguation", "unanswerable"}
 TARGET_MIX = {"lexical": 40.0, "paraphrase": 35.0, "disambiguation": 12.0, "unanswerable": 13.0}
 MIX_TOLERANCE = 6.0  # percentage points

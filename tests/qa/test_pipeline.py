@@ -68,7 +68,7 @@ def test_baselines_share_the_index(seed_pipeline) -> None:  # noqa: ANN001
 def test_evidence_gate_is_the_readers_own_unless_configured(seed_pipeline) -> None:  # noqa: ANN001
     from qa.pipeline import QAPipeline
 
-    assert seed_pipeline.evidence_threshold == getattr(seed_pipeline.reader, "evidence_threshold", None)
+    assert seed_pipeline.evidence_threshold == seed_pipeline.reader.evidence_threshold
     assert seed_pipeline.with_options(reader="rules").evidence_threshold is None
     question = "全国地方公安机关共设置了多少个公安派出所？"
     assert seed_pipeline.ask(question).text == "4万余个"

@@ -59,10 +59,14 @@ class Paragraph:
     questions: list[QAExample] = field(default_factory=list)
 
 
+def stable_hash(text: str) -> int:
+    """The first 32 bits of sha1(text): the same on every run and machine (unlike `hash`)."""
+    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16)
+
+
 def split_of(title: str, percent: int = VALIDATION_PERCENT) -> str:
     """"validation" or "train" for an article title (stable across runs and machines)."""
-    digest = hashlib.sha1((SPLIT_SALT + title).encode("utf-8")).hexdigest()
-    return "validation" if int(digest[:8], 16) % 100 < percent else "train"
+    return "validation" if stable_hash(SPLIT_SALT + title) % 100 < percent else "train"
 
 
 def to_simplified(traditional: bool) -> Any:
@@ -89,6 +93,17 @@ def _locate(context: str, answer: str, hint: int) -> int:
     return best
 
 
+def locate_answer(context: str, text: str, hint: int) -> tuple[str, int]:
+    """A gold answer as it occurs in the normalised `context` (verbatim, else normalised) and the offset of the
+    occurrence nearest to `hint`; ("", -1) when it occurs neither way."""
+    pos = _locate(context, text, hint)
+    if pos != -1:
+        return text, pos
+    found = normalize_text(text).strip()
+    pos = _locate(context, found, hint) if found else -1
+    return (found, pos) if pos != -1 else ("", -1)
+
+
 def load_squad(path: Path, source: str, traditional: bool) -> tuple[list[Paragraph], dict[str, int]]:
     """Paragraphs (with their located questions) of one SQuAD-format file, plus drop counts."""
     convert = to_simplified(traditional)
@@ -112,12 +127,7 @@ def load_squad(path: Path, source: str, traditional: bool) -> tuple[list[Paragra
                     if not text:
                         continue
                     start = int(ans.get("answer_start") or 0)
-                    hint = len(normalize_text(raw[:start]))
-                    found = text
-                    pos = _locate(context, found, hint)
-                    if pos == -1:
-                        found = normalize_text(text).strip()
-                        pos = _locate(context, found, hint) if found else -1
+                    found, pos = locate_answer(context, text, len(normalize_text(raw[:start])))
                     if pos == -1:
                         stats["dropped_answers"] += 1
                         continue

@@ -8,16 +8,13 @@ one of those synonyms, chosen by a stable hash, so the same data always gives th
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
+from qa.reader.ranker.data import stable_hash
+
 MIN_COSINE = 0.5
 POS_REPLACED = frozenset({"v", "vd", "vn", "a", "ad", "d"})
-
-
-def _hash(text: str) -> int:
-    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16)
 
 
 def synonym_groups(codes: Mapping[str, str]) -> dict[str, list[str]]:
@@ -39,10 +36,10 @@ def paraphrase(question: str, keywords: list[str], codes: Mapping[str, str], gro
     changed = False
     for token, flag in posseg(question):
         options: list[str] = []
-        if token in keep and flag in POS_REPLACED and _hash(f"{salt}:{token}:replace") % 2 == 0:
+        if token in keep and flag in POS_REPLACED and stable_hash(f"{salt}:{token}:replace") % 2 == 0:
             options = [w for w in groups.get(codes.get(token, ""), []) if w != token and cosine(token, w) >= MIN_COSINE]
         if options:
-            out.append(options[_hash(f"{salt}:{token}:choice") % len(options)])
+            out.append(options[stable_hash(f"{salt}:{token}:choice") % len(options)])
             changed = True
         else:
             out.append(token)

@@ -25,7 +25,6 @@ The seed gold set (`eval/gold/seeds.jsonl`) is never read.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import platform
 import sys
@@ -50,6 +49,7 @@ from qa.reader.ranker.data import (
     QAExample,
     by_split,
     load_corpus,
+    stable_hash,
 )
 from qa.reader.ranker.features import FEATURE_NAMES, FEATURE_VERSION, WordVectors
 from qa.reader.ranker.model import (
@@ -87,10 +87,6 @@ LGB_PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 500
-
-
-def _stable_hash(text: str) -> int:
-    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16)
 
 
 class Harness:
@@ -207,7 +203,7 @@ def _distractor(p: Paragraph, by_title: dict[str, list[Paragraph]], by_source: d
     for pool in (by_title.get(p.title, []), by_source.get(p.source, [])):
         options = [o for o in pool if o.pid != p.pid and not any(a in o.context for a in answers)]
         if options:
-            return options[_stable_hash(salt) % len(options)]
+            return options[stable_hash(salt) % len(options)]
     return None
 
 
@@ -234,7 +230,7 @@ def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerMod
     trained_ms: list[float] = []
     for p, q in tqdm(questions, desc="validation", unit="q", file=sys.stderr):
         analysis = analyse(q.question)
-        half = "A" if _stable_hash("calibration:" + p.title) % 2 == 0 else "B"
+        half = "A" if stable_hash("calibration:" + p.title) % 2 == 0 else "B"
         passage, docs = paragraph_passage(p.pid, p.title, p.context)
         t0 = time.perf_counter()
         r = rules.read(analysis, [passage], docs) if analysis.keywords else None
@@ -255,8 +251,8 @@ def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerMod
             "trained": pred, "trained_f1": f1_score(pred, q.answers), "trained_em": exact_match(pred, q.answers),
             "conf_x": conf_x,
         })
-        if distractors and _stable_hash("distractor:" + q.qid) % DISTRACTOR_EVERY == 0:
-            kind = "answer_removed" if _stable_hash("distractor-kind:" + q.qid) % 2 == 0 else "other_paragraph"
+        if distractors and stable_hash("distractor:" + q.qid) % DISTRACTOR_EVERY == 0:
+            kind = "answer_removed" if stable_hash("distractor-kind:" + q.qid) % 2 == 0 else "other_paragraph"
             if kind == "answer_removed":
                 other = _answer_removed(p, q.answers, q.spans)
             else:
@@ -277,13 +273,17 @@ def validate(paragraphs: Sequence[Paragraph], harness: Harness, model: RankerMod
     return rows, unanswerable
 
 
+def _answered(conf: np.ndarray, threshold: float, gate: np.ndarray | None = None) -> np.ndarray:
+    """Which instances get an answer: confidence at the threshold, and through the evidence `gate` when given."""
+    answered = conf >= threshold
+    return answered & gate if gate is not None else answered
+
+
 def _f1_all(conf: np.ndarray, f1: np.ndarray, answerable: np.ndarray, threshold: float,
             gate: np.ndarray | None = None) -> float:
     """SQuAD-2.0-style F1: answered answerable → its F1; abstained unanswerable → 1; else 0. `gate`: instances
     that may be answered at all (the evidence gate)."""
-    answered = conf >= threshold
-    if gate is not None:
-        answered &= gate
+    answered = _answered(conf, threshold, gate)
     return float(np.mean(np.where(answerable, np.where(answered, f1, 0.0), (~answered).astype(float))))
 
 
@@ -337,9 +337,7 @@ def calibrate(rows: list[dict[str, Any]], distractors: list[dict[str, Any]]) -> 
     def report(m: dict[str, np.ndarray], policy: str) -> dict[str, Any]:
         t = fitted[policy][0]
         gate = gate_of(m, policy)
-        answered = m["conf"] >= t
-        if gate is not None:
-            answered &= gate
+        answered = _answered(m["conf"], t, gate)
         a = m["answerable"]
         out: dict[str, Any] = {
             "threshold": t, "instances": int(len(a)), "unanswerable": int((~a).sum()),
