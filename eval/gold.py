@@ -106,6 +106,18 @@ def parse_item(record: Any, where: str = "gold record") -> GoldItem:
     )
 
 
+HALF_SALT = "wenda-seed-half-v1:"
+HALVES = ("tuning", "report")
+
+
+def half_of(item_id: str) -> str:
+    """"tuning" or "report": the fixed split of a gold set by sha1(HALF_SALT + id). Thresholds and weights may be
+    fitted on the tuning half; the report half is only reported (seed set: 165 tuning, 139 report questions)."""
+    import hashlib
+
+    return HALVES[int(hashlib.sha1((HALF_SALT + item_id).encode("utf-8")).hexdigest()[:8], 16) % 2]
+
+
 def load_gold(path: Path | str, limit: int | None = None) -> list[GoldItem]:
     """Read a gold `.jsonl` file (blank lines skipped); ids must be unique."""
     path = Path(path)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from embeddings.settings import Settings
-from eval.gold import GoldError, GoldItem, load_gold
+from eval.gold import GoldError, GoldItem, half_of, load_gold
 from eval.metrics import (
     breakdown,
     compute_metrics,
@@ -27,19 +27,20 @@ from qa.answer_match import exact_match, f1_score
 if TYPE_CHECKING:
     from embeddings.documents import Document
     from qa.pipeline import QAPipeline
-    from qa.types import Answer
+    from qa.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
 SYSTEMS: dict[str, tuple[str, str]] = {
+    "hybrid+neural": ("hybrid", "neural"),
     "hybrid+trained": ("hybrid", "trained"),
     "hybrid+rules": ("hybrid", "rules"),
-    "bm25+trained": ("bm25", "trained"),
-    "dense+trained": ("dense", "trained"),
+    "bm25+neural": ("bm25", "neural"),
+    "dense+neural": ("dense", "neural"),
     "hybrid+sentence": ("hybrid", "sentence"),
 }
 """System name -> (retrieval_mode, reader). The first is the product."""
-PRODUCT = "hybrid+trained"
+PRODUCT = "hybrid+neural"
 WORST_N = 20
 PASSAGE_CHARS = 300
 """Characters of the cited passage kept per item result (around the citation)."""
@@ -142,10 +143,21 @@ def _score_item(item: GoldItem, answer: Answer | None, latency_ms: float, error:
     )
 
 
+def gold_passage(pipe: QAPipeline, item: GoldItem) -> list[Passage] | None:
+    """The item's own document as the only passage (paragraph-given reading), or None when it is not indexed."""
+    from qa.types import Passage
+
+    doc = next((d for d in pipe.documents if same_document(item, d.doc_id, d.source)), None) if item.doc_id else None
+    if doc is None:
+        return None
+    return [Passage(doc.doc_id, doc.source, doc.title, f"{doc.doc_id}#given", 0, len(doc.text), doc.text, 1.0)]
+
+
 def evaluate_system(
-    pipe: QAPipeline, name: str, items: Sequence[GoldItem], top_k: int, progress: bool = True
+    pipe: QAPipeline, name: str, items: Sequence[GoldItem], top_k: int, progress: bool = True, *, given: bool = False
 ) -> SystemResult:
-    """Ask every question through `pipe.with_options(...)` for one named system."""
+    """Ask every question through `pipe.with_options(...)` for one named system; `given` reads each question's
+    own paragraph instead of retrieving (SQuAD-style sets, where every item names its paragraph)."""
     retrieval, reader = SYSTEMS[name]
     system = pipe.with_options(retrieval_mode=retrieval, reader=reader)
     started = time.perf_counter()
@@ -155,7 +167,10 @@ def evaluate_system(
         error: str | None = None
         t0 = time.perf_counter()
         try:
-            answer = system.ask(item.question, top_k=top_k)
+            passages = gold_passage(pipe, item) if given else None
+            if given and passages is None:
+                raise GoldError(f"{item.id}: its paragraph {item.doc_id!r} is not in the index")
+            answer = system.ask(item.question, top_k=top_k, passages=passages)
         except Exception as exc:  # one failing question must not lose the run; it is reported
             error = f"{type(exc).__name__}: {exc}"
             log.warning("%s %s: %s", name, item.id, error)
@@ -210,6 +225,8 @@ def run_eval(
     systems: Sequence[str] | None = None,
     limit: int | None = None,
     pipe: QAPipeline | None = None,
+    given: bool = False,
+    half: str | None = None,
 ) -> Report:
     """Evaluate `systems` (default: all four) on a gold file; writes the reports when `out_dir` is set.
 
@@ -224,6 +241,8 @@ def run_eval(
     names = [s for s in SYSTEMS if s in wanted]  # the product first
     started = time.perf_counter()
     items = load_gold(gold_path, limit=limit)
+    if half is not None:
+        items = [item for item in items if half_of(item.id) == half]
     if pipe is None:
         if settings is None:
             raise ValueError("run_eval needs settings or a pipeline")
@@ -234,7 +253,7 @@ def run_eval(
     k = max(10, top_k)
     with contextlib.suppress(Exception):  # one untimed question: one-time lazy loading stays out of latency
         pipe.ask(items[0].question, top_k=k)
-    results = [evaluate_system(pipe, name, items, k, progress) for name in names]
+    results = [evaluate_system(pipe, name, items, k, progress, given=given) for name in names]
     product = results[0]
     info = pipe.info()
     report = Report(

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.normalize import normalize_text
+from eval.datasets import locate_answer
 from eval.gold import GoldError, GoldItem, load_gold, write_gold
-from qa.reader.ranker.data import locate_answer
 
 EVIDENCE_MAX = 80
 _SENTENCE_END = "。！？!?\n"
@@ -199,10 +199,23 @@ def convert_file(path: Path | str, out_dir: Path | str) -> ConversionReport:
     return convert_squad(data, out_dir, path.stem)
 
 
+def split_squad(squad_path: Path | str, out_path: Path | str, split: str) -> Path:
+    """A copy of a SQuAD-format file keeping only the articles of the reader's `split` (by title, as in training)."""
+    from eval.datasets import split_of, to_simplified
+
+    squad_path, out_path = Path(squad_path), Path(out_path)
+    data = json.loads(squad_path.read_text(encoding="utf-8-sig"))
+    convert = to_simplified("drcd" in squad_path.name.lower())
+    kept = [a for a in data.get("data", []) if split_of(convert(str(a.get("title") or ""))) == split]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps({**data, "data": kept}, ensure_ascii=False), encoding="utf-8")
+    return out_path
+
+
 def split_gold(squad_path: Path | str, gold_path: Path | str, split: str) -> Path:
     """A copy of a converted gold file keeping the questions whose article falls in the trained reader's `split`
     ("train" or "validation", by title as in training), so a reader can be scored on articles it never saw."""
-    from qa.reader.ranker.data import split_of, to_simplified
+    from eval.datasets import split_of, to_simplified
 
     squad_path, gold_path = Path(squad_path), Path(gold_path)
     data = json.loads(squad_path.read_text(encoding="utf-8-sig"))

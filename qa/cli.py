@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from embeddings.settings import BUILTIN_ENCODER
 from qa.cli_common import common_parser, settings_from_args
 
 EXAMPLES = """examples:
@@ -189,7 +190,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"corpus     {', '.join(info['corpus'] or [])}: {info['files']} files, {info['documents']} articles, {info['chunks']} chunks")
     print(f"encoder    {enc['name']} ({enc['dimension']}-d, normalised; {'built-in, offline' if enc.get('builtin') else enc.get('resolved')})")
     print(f"dense      FAISS {info['index_type']}; BM25 over jieba tokens")
-    dense = settings.weight_dense if settings.weight_dense is not None else ("auto: 0 for the built-in encoder" if enc.get("builtin") else "auto: 1")
+    dense = settings.weight_dense if settings.weight_dense is not None else ("auto: 0 for the word-vector encoder" if enc.get("name") == BUILTIN_ENCODER else "auto: 1")
     print(f"retrieval  {settings.retrieval_mode} (RRF weights bm25 {settings.weight_bm25}, dense {dense}); reader {settings.reader}")
     return 0
 
@@ -231,9 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
 
-    # Dispatched in `main` before parsing, so that every option (and --help) reaches the trainer.
-    sub.add_parser("train-reader", add_help=False, help="retrain the span ranker (see qa train-reader --help)")
-
     for entry in sorted(entry_points(group="wenda.cli"), key=lambda e: e.name):
         try:
             entry.load()(sub, common)
@@ -242,14 +240,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _passthrough(name: str, argv: list[str]) -> int:
+    """Run a plugin command that parses its own options (`qa train-reader`: the `training` package)."""
+    import importlib
+
+    for entry in entry_points(group="wenda.cli", name=name):
+        module = importlib.import_module(entry.value.split(":", 1)[0])
+        return int(module.main(argv) or 0)
+    print(f"error: the {name} command is not installed (pip install -e '.[train]')", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from embeddings.errors import WendaError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train-reader"]:
-        from qa.reader.ranker.train import main as train_main
-
-        return train_main(argv[1:])
+        return _passthrough("train-reader", argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

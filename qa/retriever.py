@@ -46,7 +46,7 @@ class HybridRetriever:
             hits = self.index.bm25.search(tokenize(query), self.candidates)
             rankings.append(([i for i, _ in hits], weights.bm25 if mode == "hybrid" else 1.0))
         if mode in ("hybrid", "dense") and (mode == "dense" or weights.dense > 0):
-            vector = self.encoder.encode([query])[0]
+            vector = self.encoder.encode([query], query=True)[0]
             hits = search_dense(self.index.dense, vector, self.candidates)
             rankings.append(([i for i, _ in hits], weights.dense if mode == "hybrid" else 1.0))
         fused = rrf(rankings, weights.k)

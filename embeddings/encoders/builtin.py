@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import os
 import pickle
 import shutil
 import sys
 import tempfile
-import time
 import unicodedata
-from collections.abc import Iterator
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from embeddings.encoders.cache import file_lock, install_dir, remove_stale_builds
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -198,55 +196,16 @@ def ensure_builtin_encoder(cache_dir: Path, progress: bool = False) -> Path:
     if is_complete_builtin(target):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with _file_lock(cache_dir / f"{BUILTIN_DIRNAME}.lock"):
+    with file_lock(cache_dir / f"{BUILTIN_DIRNAME}.lock"):
         if not is_complete_builtin(target):
-            _remove_stale_builds(target)
+            remove_stale_builds(target)
             build_builtin_encoder(target, progress=progress)
     return target
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on `path` (POSIX `flock`; no lock where that is unavailable)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover  (not POSIX: the atomic rename alone protects the build)
-        yield
-        return
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def _remove_stale_builds(target_dir: Path, max_age_s: float = 3600.0) -> None:
-    """Delete temporary build directories of `target_dir` left behind by killed builders."""
-    now = time.time()
-    for path in target_dir.parent.glob(f".{target_dir.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            if now - path.stat().st_mtime > max_age_s:
-                shutil.rmtree(path, ignore_errors=True)
-
-
 def _install(tmp_dir: Path, target_dir: Path) -> None:
-    """Move a finished build into place: keep a complete build already there, replace an older version or an
-    empty directory, refuse to overwrite anything else."""
-    if is_complete_builtin(target_dir):
-        return
-    if target_dir.exists():
-        info = read_marker(target_dir)
-        if info is None and (not target_dir.is_dir() or any(target_dir.iterdir())):
-            raise FileExistsError(
-                f"{target_dir} exists and is not a {BUILTIN_NAME} build; not overwriting it"
-            )
-        shutil.rmtree(target_dir, ignore_errors=True)
-    try:
-        os.replace(tmp_dir, target_dir)
-    except OSError:
-        if not is_complete_builtin(target_dir):  # another builder may have won the race
-            raise
+    """Move a finished build into place (see `embeddings.encoders.cache.install_dir`)."""
+    install_dir(tmp_dir, target_dir, is_complete_builtin, BUILTIN_NAME)
 
 
 def _say(progress: bool, message: str) -> None:

@@ -126,8 +126,9 @@ class NumpyWordEncoder:
         """The vocabulary words `text` is encoded as."""
         return [self.vocab[idx] for idx in self.tokenize(text)]
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Embed `texts` as a (n, dimension) float32 array of unit rows (all-zero for a text with no known token)."""
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, query: bool = False) -> np.ndarray:
+        """Embed `texts` as a (n, dimension) float32 array of unit rows (all-zero for a text with no known token);
+        queries and passages are embedded alike (`query` is accepted for the encoder protocol)."""
         texts = list(texts)
         out = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
         for start, stop in _batches(len(texts), max(1, batch_size), progress):

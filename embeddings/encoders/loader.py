@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from embeddings.encoders.builtin import BUILTIN_NAME, ensure_builtin_encoder, read_marker
+from embeddings.encoders.e5 import E5_NAME, ensure_e5_model
 from embeddings.errors import WendaError
 
 if TYPE_CHECKING:
@@ -64,8 +65,9 @@ class TextEncoder(Protocol):
         """Length of each embedding."""
         ...
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """(n, dimension) float32 array of unit (or all-zero) rows."""
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, query: bool = False) -> np.ndarray:
+        """(n, dimension) float32 array of unit (or all-zero) rows; `query` marks search queries (models with
+        query/passage prompts, like e5, embed the two differently)."""
         ...
 
 
@@ -82,11 +84,14 @@ class Encoder:
         """Length of each embedding."""
         return self.info.dimension
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Embed `texts` as a (n, dimension) float32 array of unit rows (all-zero for a text with no known token)."""
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, query: bool = False) -> np.ndarray:
+        """Embed `texts` as a (n, dimension) float32 array of unit rows (all-zero for a text with no known token).
+        The model's "query" prompt is used for queries and its "passage" prompt (if it has one) for the rest."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.info.dimension), dtype=np.float32)
+        prompts = getattr(self.model, "prompts", None) or {}
+        prompt_name = "query" if query and "query" in prompts else "passage" if not query and "passage" in prompts else None
         with self._lock:
             vectors = self.model.encode(
                 texts,
@@ -94,6 +99,7 @@ class Encoder:
                 show_progress_bar=progress,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
+                prompt_name=prompt_name,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -152,6 +158,13 @@ def resolve_encoder_spec(spec: str, cache_dir: Path) -> tuple[str, str | None]:
 
 def _load(spec: str, cache_dir: Path, backend: str) -> TextEncoder:
     """Dispatch on the kind of spec and the backend asked for."""
+    if spec == E5_NAME:
+        try:
+            path = ensure_e5_model(cache_dir)
+        except (ValueError, OSError) as exc:
+            raise EncoderUnavailableError(spec, str(exc)) from exc
+        model = _open(str(path), spec, trust_remote_code=False)
+        return _wrap(model, spec, str(path.absolute()), builtin=True)
     if spec == BUILTIN_NAME:
         path = ensure_builtin_encoder(cache_dir)
         fast = _open_numpy(path, spec, backend)
@@ -226,9 +239,22 @@ def _dimension(model: SentenceTransformer) -> int:
 
 
 def _force_offline() -> None:
-    """Tell huggingface_hub and transformers never to reach the network (read when they are first imported)."""
+    """Tell huggingface_hub and transformers never to reach the network (read when they are first imported), and
+    keep their weight-loading bars and load reports off the terminal."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    quiet_transformers()
+
+
+def quiet_transformers() -> None:
+    """No progress bars or load reports from transformers (errors still show)."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover
+        return
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
 
 
 def _is_wenda_dir(path: Path) -> bool:

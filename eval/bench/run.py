@@ -494,7 +494,7 @@ def compare(
     found: dict[str, list[list[tuple[int, float]]]] = {}
 
     def encode(q: str) -> np.ndarray:
-        return encoder.encode([q])[0]
+        return encoder.encode([q], query=True)[0]
 
     with blas_threads(1):  # like search_dense (single-threaded), so the ratio compares algorithms, not pools
         found["numpy_exact"], ms = time_each(lambda q: numpy_exact_search(built.vectors, encode(q), k), queries)
@@ -695,7 +695,7 @@ def product(name: str, queries: list[str], shared: Shared, cfg: BenchConfig, set
     comp["tokenize"] = stats(ms)
     _, ms = time_each(lambda t: index.bm25.search(t, k), toks)
     comp["bm25_search"] = stats(ms)
-    vecs, ms = time_each(lambda q: encoder.encode([q])[0], queries)
+    vecs, ms = time_each(lambda q: encoder.encode([q], query=True)[0], queries)
     comp["encode"] = stats(ms)
     _, ms = time_each(lambda v: search_dense(index.dense, v, k), vecs)
     comp[f"dense_search_{index.dense_spec.kind}"] = stats(ms)

@@ -1,4 +1,4 @@
-"""Build the configured reader; the trained one falls back to the rules when its artefact cannot be used."""
+"""Build the configured reader; a model reader falls back to the rules when its model cannot be used."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from qa.reader.evidence import EvidenceScorer
 from qa.reader.rules import RuleReader, SentenceReader
 
 log = logging.getLogger(__name__)
-READERS = ("trained", "rules", "sentence")
+READERS = ("neural", "trained", "rules", "sentence")
 _warned: set[str] = set()
 
 
@@ -21,16 +21,37 @@ def make_reader(name: str, scorer: EvidenceScorer, settings: Settings, encoder: 
         return RuleReader(scorer)
     if name == "sentence":
         return SentenceReader(scorer)
+    if name == "neural":
+        return _neural(scorer, settings)
     if name != "trained":
         raise ValueError(f"unknown reader {name!r} (choose from {', '.join(READERS)})")
     from qa.reader.ranked import RankedReader, load_model
     from qa.reader.ranker.model import ArtefactError
 
     try:
-        model = load_model(settings.reader_model)
+        model = load_model(None)
     except ArtefactError as exc:
         if str(exc) not in _warned:
             _warned.add(str(exc))
             log.warning("%s; answering with the rule reader instead", exc)
         return RuleReader(scorer)
     return RankedReader(scorer, model, encoder=encoder, cache_dir=settings.model_cache_dir)
+
+
+def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
+    """The transformer reader; when its model cannot be loaded offline, the rule reader (said once)."""
+    from qa.reader.neural.model import ReaderModelError, load_qa_model
+    from qa.reader.neural.reader import DecodeOptions, NeuralReader
+
+    try:
+        qa = load_qa_model(settings.reader_model, settings.model_cache_dir, quantize=settings.reader_quantize)
+    except ReaderModelError as exc:
+        if str(exc) not in _warned:
+            _warned.add(str(exc))
+            log.warning("%s; answering with the rule reader instead", exc)
+        return RuleReader(scorer)
+    options = DecodeOptions(
+        max_length=settings.reader_max_length, stride=settings.reader_stride,
+        max_answer_tokens=settings.reader_max_answer_tokens,
+    )
+    return NeuralReader(qa, options)

@@ -1,0 +1,116 @@
+"""The transformer reader: the question against the top passages in one batch, the best span across them.
+
+Each passage becomes one or more windows (`windows.py`); the model's start/end logits give every window's best
+span and its no-answer score (`decode.py`). The answer is the best span over all passages; its confidence is
+sigmoid(span score - no-answer score of its window), and the reader abstains below the threshold fitted on
+held-out validation data (recorded in the artefact's manifest).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from embeddings.documents import Document
+from embeddings.sentences import sentence_spans
+from qa.reader.base import ReaderResult
+from qa.reader.neural.decode import SpanScore, window_spans
+from qa.reader.neural.model import QAModel
+from qa.reader.neural.windows import make_windows
+from qa.reader.question import QuestionAnalysis
+from qa.types import Passage
+
+DEFAULT_THRESHOLD = 0.5
+"""Confidence threshold when the model's manifest records none (a model from elsewhere)."""
+_EDGE = set(" \t\n，。、；：？！,.;:?!·…—")
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    max_length: int = 384
+    stride: int = 128
+    max_answer_tokens: int = 48
+    batch_size: int = 16
+
+
+def confidence(margin: float) -> float:
+    """sigmoid(margin): 0.5 when the span and answering nothing score the same."""
+    if margin >= 0:
+        return 1.0 / (1.0 + math.exp(-margin))
+    e = math.exp(margin)
+    return e / (1.0 + e)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without whitespace and punctuation at its edges (kept if nothing else is left)."""
+    s, e = start, end
+    while s < e and text[s] in _EDGE:
+        s += 1
+    while e > s and text[e - 1] in _EDGE:
+        e -= 1
+    return (s, e) if e > s else (start, end)
+
+
+def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: DecodeOptions) -> list[SpanScore]:
+    """The best span of every window of every text, best first (offsets into each text)."""
+    if not texts:
+        return []
+    windows = make_windows(qa.tokenizer, question, texts, options.max_length, options.stride)
+    if len(windows) == 0:
+        return []
+    spans: list[SpanScore] = []
+    for lo in range(0, len(windows), options.batch_size):
+        hi = min(lo + options.batch_size, len(windows))
+        part = _rows(windows, lo, hi)
+        start, end = qa.logits(part.input_ids, part.attention_mask)
+        for s in window_spans(start, end, part, options.max_answer_tokens):
+            spans.append(SpanScore(s.passage, s.window + lo, s.start, s.end, s.score, s.null))
+    spans.sort(key=lambda s: -s.score)
+    return spans
+
+
+def _rows(windows, lo: int, hi: int):  # noqa: ANN001, ANN202  (Windows slice; internal)
+    import dataclasses
+
+    part = dataclasses.replace(
+        windows, input_ids=windows.input_ids[lo:hi], attention_mask=windows.attention_mask[lo:hi],
+        starts=windows.starts[lo:hi], ends=windows.ends[lo:hi], passage=windows.passage[lo:hi],
+    )
+    width = int(part.attention_mask.sum(axis=1).max())
+    return dataclasses.replace(
+        part, input_ids=part.input_ids[:, :width], attention_mask=part.attention_mask[:, :width],
+        starts=part.starts[:, :width], ends=part.ends[:, :width],
+    )
+
+
+class NeuralReader:
+    """Reader over an extractive-QA transformer (`wenda-e5-small-qa` or any Hugging Face QA model)."""
+
+    evidence_threshold: float | None = None
+
+    def __init__(self, qa: QAModel, options: DecodeOptions | None = None, threshold: float | None = None) -> None:
+        self.qa = qa
+        self.options = options or DecodeOptions()
+        calibrated = qa.manifest.get("calibration", {}).get("threshold")
+        self.abstain_threshold = float(threshold if threshold is not None else calibrated if calibrated is not None else DEFAULT_THRESHOLD)
+        self.name = "neural" if qa.name == "wenda-e5-small-qa" else f"neural:{qa.name}"
+
+    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
+        spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
+        if not spans:
+            return None
+        best = spans[0]
+        passage = passages[best.passage]
+        doc = documents[passage.doc_id]
+        start, end = trim(doc.text, passage.start + best.start, passage.start + best.end)
+        s_start, s_end = sentence_bounds(doc.text, start, end, passage.start, passage.end)
+        return ReaderResult(passage, start, end, s_start, s_end, round(confidence(best.margin), 4))
+
+
+def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentences of `text[lo:hi]` that the span [start, end) touches (their union)."""
+    touched = [(s, e) for s, e in sentence_spans(text, lo, hi) if s < end and start < e]
+    if not touched:
+        return start, end
+    return min(start, touched[0][0]), max(end, touched[-1][1])

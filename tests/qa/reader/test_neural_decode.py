@@ -1,0 +1,53 @@
+"""Span decoding: best start/end pair within the length limit, over passage tokens only; no-answer scores."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.reader.neural.decode import passage_nulls, window_spans
+from qa.reader.neural.reader import confidence, trim
+from qa.reader.neural.windows import Windows
+
+
+def _windows(n: int, length: int, passage: list[int]) -> Windows:
+    starts = np.tile(np.arange(length) * 2, (n, 1)) - 2  # token t covers characters [2t-2, 2t)
+    ends = starts + 2
+    starts[:, :2] = -1  # first token and one question token
+    ends[:, :2] = -1
+    ids = np.ones((n, length), dtype=np.int64)
+    return Windows(ids, ids.copy(), starts, ends, np.asarray(passage))
+
+
+def test_best_span_respects_order_length_and_passage_tokens() -> None:
+    w = _windows(1, 10, [0])
+    start = np.full((1, 10), -10.0)
+    end = np.zeros((1, 10))
+    start[0, 1] = 50.0  # a question token: never chosen
+    start[0, 6] = 5.0
+    end[0, 3] = 9.0  # before the start: not a span
+    end[0, 7] = 4.0
+    spans = window_spans(start, end, w, max_answer_tokens=4)
+    best = spans[0]
+    assert (best.start, best.end) == (10, 14) and best.score == 9.0
+    short = window_spans(start, end, w, max_answer_tokens=1)[0]
+    assert (short.start, short.end) == (10, 12)  # one token
+
+
+def test_spans_across_windows_are_ranked_and_keep_their_passage() -> None:
+    w = _windows(3, 8, [0, 1, 1])
+    start = np.zeros((3, 8))
+    end = np.zeros((3, 8))
+    start[2, 4], end[2, 5] = 3.0, 3.0
+    start[0, 3], end[0, 3] = 1.0, 1.0
+    start[:, 0] = [0.5, 2.0, -1.0]
+    end[:, 0] = [0.5, 2.0, -1.0]
+    spans = window_spans(start, end, w, max_answer_tokens=5)
+    assert spans[0].passage == 1 and spans[0].window == 2 and spans[0].margin == 6.0 + 2.0
+    assert passage_nulls(start, end, w) == {0: 1.0, 1: -2.0}
+
+
+def test_confidence_and_trim() -> None:
+    assert confidence(0.0) == 0.5 and confidence(50.0) > 0.999 and confidence(-800.0) == 0.0
+    text = "，16平方公里。"
+    assert trim(text, 0, len(text)) == (1, len(text) - 1)
+    assert trim("，。", 0, 2) == (0, 2)

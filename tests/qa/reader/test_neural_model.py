@@ -1,0 +1,65 @@
+"""Loading QA models: any Hugging Face extractive-QA directory plugs in; unusable models are one-line errors and the
+factory answers with the rule reader instead."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from tiny_qa import build_tiny_qa_model
+
+from embeddings.documents import Document
+from qa.reader.evidence import EvidenceScorer
+from qa.reader.factory import make_reader
+from qa.reader.neural.model import ReaderModelError, load_qa_model
+from qa.reader.neural.reader import NeuralReader
+from qa.reader.question import analyse
+from qa.reader.rules import RuleReader
+from qa.types import Passage
+
+ARTICLE = "厦门莲前派出所辖区面积16平方公里，人口15万多人。全国共设置公安派出所4万余个。"
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_qa_model(tmp_path_factory.mktemp("tiny-qa"))
+
+
+def _passage(doc: Document, start: int, end: int) -> Passage:
+    return Passage(doc.doc_id, doc.source, doc.title, f"{doc.doc_id}#0", start, end, doc.text[start:end], 1.0)
+
+
+def test_a_local_hugging_face_qa_model_answers_with_exact_offsets(tiny_dir: Path, model_cache_dir: Path) -> None:
+    qa = load_qa_model(str(tiny_dir), model_cache_dir)
+    assert load_qa_model(str(tiny_dir), model_cache_dir) is qa  # loaded once per process
+    reader = NeuralReader(qa)
+    assert reader.name.startswith("neural:") and reader.abstain_threshold == 0.5  # no manifest: the default
+    doc = Document("d1", "a.txt", "标题", "前言。" + ARTICLE)
+    lo = doc.text.index("全国")
+    result = reader.read(analyse("全国共设置多少个派出所？"), [_passage(doc, 0, 8), _passage(doc, lo, len(doc.text))], {"d1": doc})
+    assert result is not None
+    assert doc.text[result.start : result.end] == "4万"
+    assert result.passage.start == lo and result.score > 0.99
+    assert result.sentence_start <= result.start < result.end <= result.sentence_end
+    assert doc.text[result.sentence_start : result.sentence_end] == "全国共设置公安派出所4万余个。"
+
+
+def test_a_missing_model_is_one_line(tmp_path: Path, model_cache_dir: Path) -> None:
+    with pytest.raises(ReaderModelError, match="not a directory"):
+        load_qa_model(str(tmp_path / "nowhere"), model_cache_dir)
+    with pytest.raises(ReaderModelError, match="not available offline"):
+        load_qa_model("no-such-org/no-such-qa-model", model_cache_dir)
+
+
+def test_a_broken_artefact_falls_back_to_rules(make_settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text(json.dumps({"format": "wenda-qa-delta-v1"}), encoding="utf-8")
+    (broken / "weights.safetensors").write_bytes(b"not safetensors")
+    settings = make_settings(tmp_path / "index", reader_model=str(broken))
+    with caplog.at_level(logging.WARNING):
+        reader = make_reader("neural", EvidenceScorer(lambda t: 1.0, {}), settings)
+    assert isinstance(reader, RuleReader)
+    assert "answering with the rule reader" in caplog.text and "unreadable weights" in caplog.text

@@ -1,0 +1,1 @@
+"""Training the transformer reader (loaded only by `qa train-reader`)."""
