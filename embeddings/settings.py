@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     reader_max_length: int = Field(default=384, ge=64, le=512, description="Tokens per window the reader reads.")
     reader_stride: int = Field(default=128, ge=0, le=256, description="Tokens shared by neighbouring windows.")
     reader_quantize: bool = Field(default=False, description="Dynamic int8 quantisation of the reader's Linear layers.")
+    reader_rank_weight: float = Field(
+        default=0.0, ge=0.0,
+        description="How much the retrieval rank lowers a span's score (score - w * ln(1 + rank)); fitted on the seed "
+        "gold set's tuning half with `python -m eval.tune`.",
+    )
     abstain_threshold: float | None = Field(
         default=None,
         description="Answers scoring below this abstain; None = the reader's own (trained: calibrated on held-out "

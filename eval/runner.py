@@ -243,6 +243,11 @@ def run_eval(
     items = load_gold(gold_path, limit=limit)
     if half is not None:
         items = [item for item in items if half_of(item.id) == half]
+    if given:  # paragraph-given reading needs a paragraph: items without one (unanswerable) are left out
+        unbound = sum(1 for item in items if item.doc_id is None)
+        items = [item for item in items if item.doc_id is not None]
+        if unbound:
+            log.info("paragraph given: %d questions without a paragraph left out", unbound)
     if pipe is None:
         if settings is None:
             raise ValueError("run_eval needs settings or a pipeline")

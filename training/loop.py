@@ -58,8 +58,9 @@ def schedule(step: int, total: int, warmup_steps: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup_steps))
 
 
-RESUMABLE_CHANGES = frozenset({"max_steps", "checkpoint_every"})
-"""Settings that may differ when a run is resumed (everything else must match the checkpoint)."""
+RESUMABLE_CHANGES = frozenset({"max_steps", "checkpoint_every", "epochs"})
+"""Settings that may differ when a run is resumed (everything else must match the checkpoint). A new `epochs`
+re-plans the learning-rate decay from the step reached (the batch order does not change)."""
 
 
 def same_run(saved: dict[str, Any], current: dict[str, Any]) -> bool:

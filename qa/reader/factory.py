@@ -54,4 +54,4 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
         max_length=settings.reader_max_length, stride=settings.reader_stride,
         max_answer_tokens=settings.reader_max_answer_tokens,
     )
-    return NeuralReader(qa, options)
+    return NeuralReader(qa, options, rank_weight=settings.reader_rank_weight)

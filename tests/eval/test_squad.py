@@ -139,3 +139,17 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(bad), "--out", str(tmp_path / "b")]) == 2
     with pytest.raises(GoldError):
         convert_file(tmp_path / "missing.json", tmp_path / "m")
+
+
+def test_paragraph_given_reads_each_question_against_its_own_paragraph(tmp_path: Path, make_settings, converted) -> None:  # noqa: ANN001
+    from eval.runner import run_eval
+
+    _, conversion = converted
+    settings = make_settings(tmp_path / "index", [conversion.corpus_path.parent])
+    report = run_eval(conversion.gold_path, settings, systems=["hybrid+rules"], progress=False, given=True)
+    items = report.systems[0].items
+    answerable = [r for r in items if r.answers]
+    assert answerable and all(r.error is None for r in items)
+    # Every answer cites the question's own paragraph (nothing was retrieved from elsewhere).
+    assert all(r.cited is None or r.cited["doc_id"] == r.doc_id for r in answerable)
+    assert all(r.retrieved == [r.doc_id] for r in answerable)

@@ -89,9 +89,13 @@ class NeuralReader:
 
     evidence_threshold: float | None = None
 
-    def __init__(self, qa: QAModel, options: DecodeOptions | None = None, threshold: float | None = None) -> None:
+    def __init__(
+        self, qa: QAModel, options: DecodeOptions | None = None, threshold: float | None = None, rank_weight: float = 0.0
+    ) -> None:
         self.qa = qa
         self.options = options or DecodeOptions()
+        self.rank_weight = rank_weight
+        """A span's score is lowered by rank_weight * ln(1 + its passage's retrieval rank)."""
         calibrated = qa.manifest.get("calibration", {}).get("threshold")
         self.abstain_threshold = float(threshold if threshold is not None else calibrated if calibrated is not None else DEFAULT_THRESHOLD)
         self.name = "neural" if qa.name == "wenda-e5-small-qa" else f"neural:{qa.name}"
@@ -100,7 +104,7 @@ class NeuralReader:
         spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
         if not spans:
             return None
-        best = spans[0]
+        best = max(spans, key=lambda s: s.score - self.rank_weight * math.log1p(s.passage))
         passage = passages[best.passage]
         doc = documents[passage.doc_id]
         start, end = trim(doc.text, passage.start + best.start, passage.start + best.end)

@@ -1,0 +1,158 @@
+"""Fit the neural reader's answering policy on the tuning half of a gold set (never on the report half).
+
+    python -m eval.tune                       # seed gold set, tuning half, the configured index and reader
+    python -m eval.tune --half report         # only to *look* at the chosen values' effect; never to choose
+
+The product's retriever and reader run once per question; every window's best span (with its no-answer score)
+and the rule reader's evidence score are kept, then a grid is searched offline:
+
+- `rank_weight` a: a span's score is lowered by a * ln(1 + rank of its passage) (retrieval enters the ranking);
+- `threshold` t: abstain when sigmoid(span score - its window's no-answer score) < t;
+- `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate).
+
+The objective is the mean over all questions of F1 (answerable, answered), 1 (unanswerable, abstained) or 0,
+the same "F1 over all" the evaluation reports. Ties go to the simpler policy (no gate, smaller a, t near 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from embeddings.settings import REPO_ROOT, get_settings
+from eval.gold import HALVES, half_of, load_gold
+from qa.answer_match import exact_match, f1_score
+
+DEFAULT_GOLD = REPO_ROOT / "eval" / "gold" / "seeds.jsonl"
+RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+GATES: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rank: int
+    score: float
+    null: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rank_weight: float
+    threshold: float
+    evidence: float | None
+    f1_all: float
+    em: float
+    f1: float
+    abstention: float | None
+    false_abstention: float
+    n: int
+
+
+def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict[str, Any]]:
+    """Per question: the candidate spans of every retrieved passage and the rule reader's evidence score."""
+    from tqdm import tqdm
+
+    from qa.reader.neural.reader import NeuralReader, predict_spans, trim
+    from qa.reader.question import analyse
+
+    reader = pipe.reader
+    if not isinstance(reader, NeuralReader):
+        raise SystemExit(f"the configured reader is {pipe.reader_name!r}, not the neural reader")
+    rules = pipe.with_options(reader="rules").reader
+    rows = []
+    for item in tqdm(items, desc="collect", unit="q", disable=not progress):
+        analysis = analyse(item.question)
+        passages = pipe.retrieve(item.question, max(pipe.settings.top_k, pipe.settings.read_k))[: pipe.settings.read_k]
+        spans = predict_spans(reader.qa, item.question, [p.text for p in passages], reader.options)
+        cands = []
+        for s in spans:
+            p = passages[s.passage]
+            doc = pipe.index.doc_by_id[p.doc_id]
+            a, b = trim(doc.text, p.start + s.start, p.start + s.end)
+            cands.append(Candidate(s.passage, s.score, s.null, doc.text[a:b]))
+        evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None
+        rows.append({"id": item.id, "answers": list(item.answers), "type": item.type, "keywords": bool(analysis.keywords),
+                     "evidence": evidence.score if evidence is not None else 0.0, "candidates": cands})
+    return rows
+
+
+def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None) -> Outcome:
+    """The metrics of one policy over collected rows."""
+    total = em = f1 = 0.0
+    n_ans = n_un = abst_un = abst_ans = 0
+    for row in rows:
+        answer = None
+        cands = row["candidates"]
+        if cands and row["keywords"]:
+            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank))
+            margin = best.score - best.null
+            conf = 1.0 / (1.0 + math.exp(-margin)) if margin > -700 else 0.0
+            if conf >= t and (g is None or row["evidence"] >= g):
+                answer = best.text
+        if row["answers"]:
+            n_ans += 1
+            if answer is None:
+                abst_ans += 1
+            else:
+                e, f = exact_match(answer, row["answers"]), f1_score(answer, row["answers"])
+                em, f1, total = em + e, f1 + f, total + f
+        else:
+            n_un += 1
+            if answer is None:
+                abst_un += 1
+                total += 1.0
+    return Outcome(a, t, g, total / max(1, len(rows)), em / max(1, n_ans), f1 / max(1, n_ans),
+                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows))
+
+
+def search(rows: Sequence[dict[str, Any]]) -> tuple[Outcome, list[Outcome]]:
+    """Every policy of the grid, and the best (ties: no gate, smaller rank weight, threshold nearer 0.5)."""
+    grid = [outcome(rows, a, t, g) for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES]
+    best = max(grid, key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.rank_weight, -abs(o.threshold - 0.5)))
+    return best, grid
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.tune", description=__doc__.splitlines()[0])
+    parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
+    parser.add_argument("--half", choices=HALVES, default="tuning")
+    parser.add_argument("--out", type=Path, default=Path("runs/tune"), help="writes OUT/tune-<half>.json")
+    parser.add_argument("--index-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    from eval.runner import load_pipeline
+
+    settings = get_settings()
+    if args.index_dir is not None:
+        settings = settings.with_overrides(index_dir=args.index_dir)
+    pipe = load_pipeline(settings)
+    items = [i for i in load_gold(args.gold) if half_of(i.id) == args.half]
+    rows = collect(pipe, items)
+    best, grid = search(rows)
+    current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"tune-{args.half}.json").write_text(
+        json.dumps({"gold": str(args.gold), "half": args.half, "questions": len(items), "best": asdict(best),
+                    "current": asdict(current), "grid": [asdict(o) for o in grid]}, indent=1) + "\n", encoding="utf-8",
+    )
+    def line(name: str, o: Outcome) -> str:
+        ab = "-" if o.abstention is None else f"{100 * o.abstention:.1f}"
+        return (f"{name:<8} rank_weight {o.rank_weight:<4} threshold {o.threshold:<5} evidence {o.evidence!s:<5} "
+                f"F1-all {100 * o.f1_all:.1f}  EM {100 * o.em:.1f}  F1 {100 * o.f1:.1f}  abstention {ab}  "
+                f"false abstention {100 * o.false_abstention:.1f}  ({o.n} q)")
+
+    print(f"{args.gold.name}, {args.half} half:")
+    print(line("current", current))
+    print(line("best", best))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
