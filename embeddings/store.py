@@ -220,16 +220,23 @@ def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Pat
         )
 
 
-@contextlib.contextmanager
-def write_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
-    """Exclusive lock on the index folder for one writer; waits up to `wait_s` then fails clearly."""
+def ensure_index_dir(index_dir: Path) -> None:
+    """Create the index folder; IndexLocationError (one line) when it is a file or cannot be created."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(index_dir / "LOCK", "a+")  # noqa: SIM115 - closed by the with block below
+        probe = index_dir / "LOCK"
+        with open(probe, "a"):
+            pass
     except OSError as exc:
         what = "is not a folder" if index_dir.exists() and not index_dir.is_dir() else "cannot be created or written"
         raise IndexLocationError(f"the index folder {index_dir} {what} ({exc.strerror or exc}); choose another --index-dir") from None
-    with handle:
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
+    """Exclusive lock on the index folder for one writer; waits up to `wait_s` then fails clearly."""
+    ensure_index_dir(index_dir)
+    with open(index_dir / "LOCK", "a+") as handle:
         deadline = time.monotonic() + wait_s
         while True:
             try:

@@ -56,6 +56,8 @@ class ChatRequest(BaseModel):
 class CitationOut(BaseModel):
     """Where the answer comes from: `document.text[start:end] == answer.text`."""
 
+    model_config = ConfigDict(extra="forbid")
+
     doc_id: str
     source: str
     title: str
@@ -66,10 +68,18 @@ class CitationOut(BaseModel):
     quote_start: int = Field(
         description="Offset of `quote` in the document text; the span is quote[start - quote_start:end - quote_start]."
     )
+    file_start: int | None = Field(
+        default=None, description="The span's first character in the original file's decoded text (null: unknown)."
+    )
+    file_end: int | None = Field(default=None, description="Just past the span's last character in the original file.")
+    line: int | None = Field(default=None, description="1-based line of the span in the original file.")
+    column: int | None = Field(default=None, description="1-based column (characters) of the span on that line.")
 
 
 class PassageOut(BaseModel):
     """A retrieved chunk (best first)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     doc_id: str
     source: str
@@ -82,7 +92,12 @@ class PassageOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
-    """An extractive answer; `text` is null (and `message` says why) when the articles do not say."""
+    """An extractive answer; `text` is null (and `message` says why) when the articles do not say.
+
+    The same shape as `qa ask --json` (`qa.types.Answer.to_dict()`); unknown fields are refused, so the two
+    cannot drift apart."""
+
+    model_config = ConfigDict(extra="forbid")
 
     question: str
     text: str | None
@@ -96,13 +111,15 @@ class AnswerOut(BaseModel):
     retrieval: str = ""
     query: str = ""
     latency_ms: float = 0.0
+    candidate: str | None = Field(
+        default=None,
+        description="When abstaining: the span the reader found but withheld (low confidence); not an answer.",
+    )
 
     @classmethod
     def from_answer(cls, answer: Any) -> AnswerOut:
         """Convert a `qa.types.Answer`."""
-        data = answer.to_dict()
-        data["abstained"] = data.get("text") is None
-        return cls.model_validate(data)
+        return cls.model_validate(answer.to_dict())
 
 
 class ChatResponse(AnswerOut):

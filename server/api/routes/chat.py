@@ -35,7 +35,6 @@ async def chat(
     return ChatResponse.model_validate(
         {
             **answer.to_dict(),
-            "abstained": answer.text is None,
             "session_id": session.session_id,
             "new_session": created,
         }
