@@ -1,8 +1,10 @@
 """Read articles from files and folders into normalised, sectioned `Document`s.
 
 Formats: .txt, .md, .html/.htm, .json (a record, a list of records, or {"data": [...]}) and .jsonl with
-records {"id", "title", "text", "url", "date"}. Encodings: UTF-8, UTF-8 with BOM, GB18030. A file that
-cannot be read is reported by name and skipped; the rest are indexed.
+records {"id", "title", "text", "url", "date"} (numbers as `date`/`url`/`id`/`title` become strings; other
+non-string values skip the file, naming the record). Encodings: UTF-8 (with or without BOM), UTF-16 with a BOM,
+and GB18030/GBK or Big5 detected with charset-normalizer; a file in another encoding (Shift-JIS, EUC-KR, …)
+or one that cannot be decoded with confidence is reported by name and skipped; the rest are indexed.
 """
 
 from __future__ import annotations
@@ -33,16 +35,58 @@ class UnreadableFileError(ValueError):
     """A file that cannot be decoded or parsed; the message says why."""
 
 
+CHINESE_ENCODINGS = {"gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "hz": "hz",
+                     "big5": "big5", "cp950": "cp950", "big5hkscs": "big5hkscs"}
+"""Detected encoding -> the codec that decodes it (GB18030 is a superset of GBK and GB2312)."""
+_CANDIDATES = ["gb18030", "big5", "cp950", "big5hkscs", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"]
+MAX_CHAOS = 0.1
+"""charset-normalizer's mess ratio above which a decoding is not trusted (clean Chinese text scores 0-0.01)."""
+
+
+def _utf16_bom(data: bytes) -> bool:
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode_bytes(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or GB18030; raise UnreadableFileError otherwise."""
+    """Decode UTF-8 (with or without BOM), UTF-16 with a BOM, or a detected Chinese encoding (GB18030/GBK,
+    Big5); raise UnreadableFileError for binary data, other languages' encodings, and what cannot be decoded
+    with confidence."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if _utf16_bom(data):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(f"UTF-16 byte order mark but invalid UTF-16 ({exc.reason})") from None
     if b"\x00" in data[:8192]:
         raise UnreadableFileError("binary content (NUL bytes)")
-    for encoding in ("utf-8-sig", "gb18030"):
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=_CANDIDATES).best()
+    if best is None:
+        raise UnreadableFileError("not UTF-8, GB18030 or Big5 text (no encoding fits)")
+    name = best.encoding.lower().replace("-", "_")
+    if name not in CHINESE_ENCODINGS:
+        language = f" ({best.language})" if best.language and best.language != "Unknown" else ""
+        raise UnreadableFileError(f"looks like {best.encoding}{language} text; wenda reads Chinese in UTF-8, GB18030 or Big5")
+    if best.chaos > MAX_CHAOS:
+        raise UnreadableFileError(
+            f"encoding not recognised with confidence (best guess {best.encoding}, {100 * best.chaos:.0f}% garbled); "
+            "save it as UTF-8"
+        )
+    codec = CHINESE_ENCODINGS[name]
+    fallbacks = ["cp950", "big5hkscs"] if codec in ("big5", "cp950") else []
+    for attempt in dict.fromkeys([codec, *fallbacks]):
         try:
-            return data.decode(encoding)
+            text = data.decode(attempt)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFileError("not UTF-8 or GB18030 text")
+        if codec != "gb18030":
+            log.info("decoded as %s", attempt)
+        return text
+    raise UnreadableFileError(f"detected {best.encoding} but the bytes do not decode as it")
 
 
 class _HTMLText(HTMLParser):
@@ -137,6 +181,17 @@ def _records(text: str, suffix: str) -> list[dict[str, Any]]:
     return records
 
 
+def _text_field(record: dict[str, Any], key: str, n: int) -> str | None:
+    """A record's optional text field: strings as they are, numbers as strings (`"date": 20221231`), None
+    when absent; UnreadableFileError naming the record for anything else (a list, an object, true)."""
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise UnreadableFileError(f"record {n}: {key!r} must be a string, not {type(value).__name__} {json.dumps(value)[:40]}")
+
+
 def _sectioned(
     base_id: str, source: str, raw: str, title: str, url: str | None, date: str | None, digest: str
 ) -> list[Document]:
@@ -166,9 +221,10 @@ def read_file(path: Path, source: str, base_id: str) -> tuple[list[Document], st
     if suffix in JSON_SUFFIXES:
         docs: list[Document] = []
         for n, record in enumerate(_records(text, suffix), 1):
-            rid = str(record.get("id") or f"{base_id}-{n}")
-            title = str(record.get("title") or rid)
-            docs += _sectioned(rid, source, record["text"], title, record.get("url"), record.get("date"), digest)
+            rid = _text_field(record, "id", n) or f"{base_id}-{n}"
+            title = _text_field(record, "title", n) or rid
+            url, date = _text_field(record, "url", n), _text_field(record, "date", n)
+            docs += _sectioned(rid, source, record["text"], title, url, date, digest)
         return docs, digest
     if suffix in HTML_SUFFIXES:
         title, text = html_to_text(text)
