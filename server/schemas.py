@@ -6,12 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qa.errors import unicode_problem
+
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 def _non_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
+    problem = unicode_problem(value)
+    if problem:
+        raise ValueError(problem)
+    if not value.strip():
         raise ValueError("must not be empty")
     return value
 
@@ -24,7 +28,10 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "全国地方公安机关共设置了多少个公安派出所？"}]},
     )
 
-    question: str = Field(description="The question, in Chinese.")
+    question: str = Field(
+        description="The question, in Chinese: at least one non-blank character, at most `max_question_chars` "
+        "(500 by default) characters."
+    )
     top_k: int | None = Field(
         default=None, ge=1, le=50, description="Passages to return (default: settings.top_k)."
     )
@@ -34,6 +41,13 @@ class AskRequest(BaseModel):
     def _question_not_blank(cls, value: str) -> str:
         return _non_blank(value)
 
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _top_k_not_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # JSON true is not an integer (pydantic's lax mode would take it as 1)
+            raise ValueError("must be an integer, not a boolean")
+        return value
+
 
 class ChatRequest(BaseModel):
     """One chat turn; follow-ups reuse the `session_id` returned by the previous turn."""
@@ -42,7 +56,10 @@ class ChatRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"message": "配备了多少民警？", "session_id": None}]}
     )
 
-    message: str = Field(description="The user's message (a question or a follow-up).")
+    message: str = Field(
+        description="The user's message (a question or a follow-up): at least one non-blank character, at most "
+        "`max_question_chars` (500 by default) characters."
+    )
     session_id: str | None = Field(
         default=None, pattern=SESSION_ID_PATTERN, description="Omit to start a new session."
     )
