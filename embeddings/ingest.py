@@ -20,6 +20,7 @@ from typing import Any
 from embeddings.documents import Document, IngestReport
 from embeddings.errors import CorpusError
 from embeddings.normalize import normalize_text
+from embeddings.offsets import SourceMap, align
 from embeddings.sections import split_sections
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,15 @@ class _HTMLText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.starts: list[tuple[int, int] | None] = []
+        """(line, column) in the page where each part's text starts; None for inserted breaks and marks."""
         self.title = ""
         self._skip = 0
         self._in_title = False
+
+    def _add(self, part: str, at: tuple[int, int] | None = None) -> None:
+        self.parts.append(part)
+        self.starts.append(at)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIP:
@@ -108,9 +115,9 @@ class _HTMLText(HTMLParser):
         elif tag == "title":
             self._in_title = True
         elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
-            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+            self._add("\n\n" + "#" * int(tag[1]) + " ")
         elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
+            self._add("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
@@ -118,21 +125,41 @@ class _HTMLText(HTMLParser):
         elif tag == "title":
             self._in_title = False
         elif tag in self._BLOCKS or (len(tag) == 2 and tag[0] == "h" and tag[1] in "123456"):
-            self.parts.append("\n\n")
+            self._add("\n\n")
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title += data
         elif not self._skip:
-            self.parts.append(data.replace("\n", " "))
+            self._add(data.replace("\n", " "), self.getpos())
 
 
 def html_to_text(html: str) -> tuple[str, str]:
     """(title, text) of an HTML document."""
+    title, text, _ = html_to_text_with_positions(html)
+    return title, text
+
+
+def html_to_text_with_positions(html: str) -> tuple[str, str, list[int]]:
+    """(title, text, for each character of text its index in `html` or -1). Text inside a node is exact;
+    where character references were decoded (`&amp;`) the characters are aligned to the page's."""
     parser = _HTMLText()
     parser.feed(html)
     parser.close()
-    return parser.title.strip(), "".join(parser.parts)
+    lines = [0] + [i + 1 for i, c in enumerate(html) if c == "\n"]
+    positions: list[int] = []
+    for part, at in zip(parser.parts, parser.starts, strict=True):
+        if at is None:
+            positions += [-1] * len(part)
+            continue
+        begin = lines[at[0] - 1] + at[1]
+        page = html[begin : begin + len(part)]
+        if page.replace("\n", " ") == part:
+            positions += range(begin, begin + len(part))
+        else:
+            window = html[begin : begin + 8 * len(part) + 16]
+            positions += [begin + j if j >= 0 else -1 for j in align(window, part)]
+    return parser.title.strip(), "".join(parser.parts), positions
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
@@ -193,18 +220,28 @@ def _text_field(record: dict[str, Any], key: str, n: int) -> str | None:
 
 
 def _sectioned(
-    base_id: str, source: str, raw: str, title: str, url: str | None, date: str | None, digest: str
+    base_id: str, source: str, raw: str, title: str, url: str | None, date: str | None, digest: str,
+    file_text: str | None = None, raw_to_file: list[int] | None = None,
 ) -> list[Document]:
+    """Documents of one normalised text, one per section. With `file_text` (the decoded file) each records
+    where its characters stand in the file; `raw_to_file` maps `raw` into `file_text` when they differ (HTML)."""
     text = normalize_text(raw)
     if not text:
         return []
+    positions: SourceMap | None = None
+    if file_text is not None:
+        mapping = align(raw, text)
+        if raw_to_file is not None:
+            mapping = [raw_to_file[j] if j >= 0 else -1 for j in mapping]
+        positions = SourceMap.build(file_text, mapping)
     sections = split_sections(text, title)
     docs = []
     for n, section in enumerate(sections, 1):
         doc_id = base_id if len(sections) == 1 else f"{base_id}#{n}"
         section_title = section.title if len(sections) > 1 or not title else title
+        where = positions.shifted(section.start, section.end).to_json() if positions is not None else None
         docs.append(
-            Document(doc_id, source, section_title, text[section.start : section.end], url, date, digest)
+            Document(doc_id, source, section_title, text[section.start : section.end], url, date, digest, where)
         )
     return docs
 
@@ -227,9 +264,9 @@ def read_file(path: Path, source: str, base_id: str) -> tuple[list[Document], st
             docs += _sectioned(rid, source, record["text"], title, url, date, digest)
         return docs, digest
     if suffix in HTML_SUFFIXES:
-        title, text = html_to_text(text)
-        return _sectioned(base_id, source, text, title or path.stem, None, None, digest), digest
-    return _sectioned(base_id, source, text, "", None, None, digest), digest
+        title, visible, to_file = html_to_text_with_positions(text)
+        return _sectioned(base_id, source, visible, title or path.stem, None, None, digest, text, to_file), digest
+    return _sectioned(base_id, source, text, "", None, None, digest, text), digest
 
 
 def load_corpus(paths: Iterable[Path]) -> IngestReport:

@@ -68,10 +68,14 @@ def _pipeline(settings: Any, quiet: bool = False) -> Any:
     return QAPipeline.from_settings(settings, build_if_missing=True, progress=_progress_enabled() and not quiet)
 
 
+WARM_UP_QUESTION = "派出所有多少名民警？"
+
+
 def _warm_up(pipeline: Any) -> None:
-    """Run one retrieval so that lazy initialisation (jieba's dictionary, the encoder) counts as loading time."""
+    """Answer one throw-away question so that lazy initialisation (jieba's dictionaries, the encoder, the
+    reader) counts as loading time, not as the answer's."""
     try:
-        pipeline.retrieve("你好", 1)
+        pipeline.ask(WARM_UP_QUESTION, top_k=1)
     except Exception as exc:  # noqa: BLE001 - warming up is optional; the real question reports real errors
         logging.getLogger(__name__).debug("warm-up failed: %s", exc)
 
