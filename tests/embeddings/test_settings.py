@@ -20,6 +20,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty folder with no WENDA_* variables, so only what a test writes is read."""
     import os
 
+    monkeypatch.setenv("WENDA_CONFIG", "unset")  # `qa --config` sets it for the process: restored after each test
     for key in list(os.environ):
         if key.upper().startswith("WENDA_"):
             monkeypatch.delenv(key)
