@@ -52,10 +52,6 @@ def decode_bytes(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM), UTF-16 with a BOM, or a detected Chinese encoding (GB18030/GBK,
     Big5); raise UnreadableFileError for binary data, other languages' encodings, and what cannot be decoded
     with confidence."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
     if _utf16_bom(data):
         try:
             return data.decode("utf-16")
@@ -63,6 +59,10 @@ def decode_bytes(data: bytes) -> str:
             raise UnreadableFileError(f"UTF-16 byte order mark but invalid UTF-16 ({exc.reason})") from None
     if b"\x00" in data[:8192]:
         raise UnreadableFileError("binary content (NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()

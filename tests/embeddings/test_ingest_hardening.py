@@ -62,3 +62,8 @@ def test_json_fields_are_strings_or_the_file_is_skipped_naming_the_record(tmp_pa
     assert all(isinstance(v, str | None) for d in report.documents for v in (d.url, d.date, d.title, d.doc_id))
     reasons = dict(report.skipped)
     assert list(reasons) == ["bad.json"] and "record 2" in reasons["bad.json"] and "'url'" in reasons["bad.json"]
+
+
+def test_binary_that_is_valid_utf8_is_still_binary(tmp_path: Path) -> None:
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01binary\x00")
+    assert dict(load_corpus([tmp_path / "bin.txt"]).skipped) == {"bin.txt": "binary content (NUL bytes)"}

@@ -1,12 +1,13 @@
-"""OpenAPI docs at /docs (Swagger UI 5, reads OpenAPI 3.1) and /redoc, served from the files of the
-`fastapi-offline` package, so they work with no network."""
+"""OpenAPI docs at /docs (Swagger UI 5, which reads OpenAPI 3.1), served from the files of the
+`fastapi-offline` package, so they work with no network. (ReDoc is not served: its page fetches a logo from
+a CDN.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -14,7 +15,7 @@ ASSETS = "/docs-assets"
 
 
 def swagger_dir() -> Path | None:
-    """Folder of the packaged Swagger UI and ReDoc files, or None when `fastapi-offline` is missing."""
+    """Folder of the packaged Swagger UI files, or None when `fastapi-offline` is missing."""
     try:
         import fastapi_offline
     except ImportError:
@@ -24,7 +25,7 @@ def swagger_dir() -> Path | None:
 
 
 def install(app: FastAPI) -> None:
-    """Serve Swagger UI at /docs and ReDoc at /redoc from local assets (FastAPI's defaults pull them from a CDN)."""
+    """Serve Swagger UI at /docs from local assets (FastAPI's default pulls it from a CDN)."""
     folder = swagger_dir()
     if folder is None:
         return
@@ -40,16 +41,6 @@ def install(app: FastAPI) -> None:
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS}/favicon.png",
-        )
-
-    @router.get("/redoc")
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} — ReDoc",
-            redoc_js_url=f"{ASSETS}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS}/favicon.png",
-            with_google_fonts=False,
         )
 
     app.include_router(router)
