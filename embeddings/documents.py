@@ -17,9 +17,20 @@ class Document:
     url: str | None = None
     date: str | None = None
     source_hash: str = ""
+    source_map: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """Where the text's characters stand in the original file (`embeddings.offsets.SourceMap.to_json()`);
+    None when unknown (JSON records, indexes built before positions were recorded)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def locate(self, start: int, end: int) -> tuple[int, int, int, int] | None:
+        """(file_start, file_end, line, column) of `text[start:end]` in the original file, or None."""
+        if not self.source_map:
+            return None
+        from embeddings.offsets import SourceMap
+
+        return SourceMap.from_json(self.source_map).locate(start, end)
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,11 @@ class IndexCorruptError(WendaError):
 
 class IndexLockedError(WendaError):
     """Another process is writing the same index."""
+
+
+class SettingsError(WendaError):
+    """A setting has a wrong value or type, or the config file is missing, invalid or has an unknown key."""
+
+
+class IndexLocationError(WendaError):
+    """The index folder is not a folder or cannot be created or written."""

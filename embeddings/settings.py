@@ -11,13 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from embeddings.errors import SettingsError
+from embeddings.settings_file import StrictTomlSource, settings_error
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_ENCODER = "wenda-w2v-zh"
@@ -28,6 +26,16 @@ E5_ENCODER = "wenda-e5-small"
 
 def _config_file() -> Path:
     return Path(os.environ.get("WENDA_CONFIG", "wenda.toml"))
+
+
+def _config_source() -> Path | None:
+    """The config file to read: WENDA_CONFIG (or --config) must exist; ./wenda.toml is optional."""
+    path = _config_file()
+    if path.is_file():
+        return path
+    if "WENDA_CONFIG" in os.environ:
+        raise SettingsError(f"config file not found: {path} (from --config or WENDA_CONFIG)")
+    return None
 
 
 def _default_corpus() -> list[Path]:
@@ -127,7 +135,12 @@ class Settings(BaseSettings):
 
     # Server
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port of `qa serve` (0 = any free port).")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed "
+        "(the rate limit then keys on the forwarded client). Empty: forwarded headers are ignored.",
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     api_key: str | None = None
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit.")
@@ -145,19 +158,32 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if _config_file().is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+        config = _config_source()
+        if config is not None:
+            sources.append(StrictTomlSource(settings_cls, toml_file=config))
         return tuple(sources)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the non-None overrides applied and validated (CLI flags)."""
+        """A copy with the non-None overrides applied and validated (CLI flags); SettingsError when invalid."""
         values = {k: v for k, v in overrides.items() if v is not None}
         if not values:
             return self
-        return Settings(**{**self.model_dump(), **values})
+        try:
+            return Settings(**{**self.model_dump(), **values})
+        except ValidationError as exc:
+            raise settings_error(exc, _config_file()) from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and config file with the non-None `overrides`; a one-line SettingsError
+    when a value is invalid, the config file is missing or invalid, or it names an unknown setting."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise settings_error(exc, _config_file()) from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
-    return Settings()
+    return load_settings()

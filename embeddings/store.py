@@ -4,7 +4,10 @@ Layout of `index_dir`:
     CURRENT          name of the active version folder (replaced atomically)
     LOCK             held by the one process writing
     v-<stamp>/       manifest.json, documents.jsonl, chunks.jsonl, vectors.npy, dense.faiss, bm25.npz, bm25_vocab.json
-A build writes a fresh version folder and then switches CURRENT, so a crash never leaves a half-written index.
+A build writes a fresh version folder and then switches CURRENT, so a crash never leaves a half-written index;
+what a killed build left behind (`.tmp-*`, `.CURRENT-*`, orphan versions) is removed when the next build starts.
+The manifest records each data file's size and SHA-256: sizes are checked on every load, checksums by
+`qa index`, which rebuilds what is damaged.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +34,13 @@ from tqdm import tqdm
 from embeddings.bm25 import BM25Index
 from embeddings.chunking import chunk_document
 from embeddings.documents import Chunk, Document
-from embeddings.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from embeddings.errors import (
+    IndexCorruptError,
+    IndexLocationError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
 from embeddings.ingest import load_corpus
 from embeddings.settings import Settings
 from embeddings.tokenize import stopwords, tokenize
@@ -40,7 +50,12 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 TOKENIZER = "jieba-lcut-v1"
-_FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+DATA_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+"""The files a version holds besides its manifest; the manifest records their sizes and checksums."""
+_FILES = ("manifest.json", *DATA_FILES)
+_REBUILDABLE = {"dense.faiss", "bm25.npz", "bm25_vocab.json"}
+"""Derived files: rebuilt from the chunks and vectors; damage to any other file means re-encoding."""
+_LOAD_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile, AttributeError)
 
 
 @dataclass
@@ -55,6 +70,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[tuple[str, str]] = field(default_factory=list)
+    """Damaged files of the previous version (name, what was wrong) that this build wrote anew."""
     encoded_chunks: int = 0
     encoder: str = ""
     index_type: str = ""
@@ -90,28 +107,100 @@ def _chunking(settings: Settings) -> dict[str, int]:
     return {"size": settings.chunk_size, "max": settings.chunk_max, "overlap": settings.chunk_overlap}
 
 
+def _rebuild_hint(index_dir: Path) -> str:
+    return f"rebuild with: qa index --rebuild --index-dir {index_dir}"
+
+
 def current_version(index_dir: Path) -> Path | None:
-    """The active version folder, or None when no index was ever completed here."""
+    """The active version folder, or None when no index was ever completed here (CURRENT is read once)."""
     pointer = index_dir / "CURRENT"
-    if not pointer.is_file():
+    try:
+        raw = pointer.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    if not name or "/" in name or name.startswith("."):
-        raise IndexCorruptError(f"index pointer {pointer} is damaged; rebuild with: qa index --rebuild --index-dir {index_dir}")
+    except OSError as exc:
+        raise IndexCorruptError(f"index pointer {pointer} cannot be read ({exc.strerror}); {_rebuild_hint(index_dir)}") from None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = ""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
+        raise IndexCorruptError(f"index pointer {pointer} is damaged; {_rebuild_hint(index_dir)}")
     return index_dir / name
+
+
+def _manifest_of(version: Path, index_dir: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"index manifest at {version} is unreadable ({exc}); {_rebuild_hint(index_dir)}") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(
+            f"index manifest at {version} is a JSON {type(manifest).__name__}, not an object; {_rebuild_hint(index_dir)}"
+        )
+    return manifest
+
+
+def _active(index_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """The active version folder and its manifest, from one read of CURRENT."""
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexNotFoundError(f"no index at {index_dir}; build one with: qa index --index-dir {index_dir}")
+    return version, _manifest_of(version, index_dir)
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The active manifest; raises IndexNotFoundError or IndexCorruptError."""
-    version = current_version(index_dir)
-    if version is None:
-        raise IndexNotFoundError(f"no index at {index_dir}; build one with: qa index --index-dir {index_dir}")
-    try:
-        return json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(
-            f"index manifest at {version} is unreadable ({exc}); rebuild with: qa index --rebuild --index-dir {index_dir}"
-        ) from exc
+    return _active(index_dir)[1]
+
+
+def _check_shape(manifest: dict[str, Any], index_dir: Path) -> None:
+    """IndexCorruptError unless the manifest has the fields this program reads, with the right types."""
+    shape = {"encoder": ("name", "dimension"), "dense": ("type", "params"), "counts": ("documents", "chunks")}
+    for key, subkeys in shape.items():
+        part = manifest.get(key)
+        if not isinstance(part, dict) or any(k not in part for k in subkeys):
+            raise IndexCorruptError(f"index manifest at {index_dir} lacks {key!r}; {_rebuild_hint(index_dir)}")
+    if not isinstance(manifest.get("files", {}), dict) or not isinstance(manifest["counts"]["chunks"], int):
+        raise IndexCorruptError(f"index manifest at {index_dir} is malformed; {_rebuild_hint(index_dir)}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def artifact_table(version: Path) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of each data file of a version folder (what the manifest records)."""
+    return {name: {"bytes": (version / name).stat().st_size, "sha256": _sha256(version / name)} for name in DATA_FILES}
+
+
+def verify_files(version: Path, manifest: dict[str, Any], *, checksums: bool) -> list[tuple[str, str]]:
+    """(file, what is wrong) for each data file that does not match the manifest's record: missing, another
+    size, or (with `checksums`) other content. Empty when all match or the manifest predates the records."""
+    table = manifest.get("artifacts")
+    if not isinstance(table, dict):
+        return []
+    damaged: list[tuple[str, str]] = []
+    for name in DATA_FILES:
+        record = table.get(name)
+        path = version / name
+        if not isinstance(record, dict):
+            damaged.append((name, "not recorded in the manifest"))
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            damaged.append((name, "missing"))
+            continue
+        if size != record.get("bytes"):
+            damaged.append((name, f"{size} bytes, the manifest says {record.get('bytes')}"))
+        elif checksums and _sha256(path) != record.get("sha256"):
+            damaged.append((name, "checksum mismatch"))
+    return damaged
 
 
 def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Path) -> None:
@@ -131,10 +220,22 @@ def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Pat
         )
 
 
+def ensure_index_dir(index_dir: Path) -> None:
+    """Create the index folder; IndexLocationError (one line) when it is a file or cannot be created."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        probe = index_dir / "LOCK"
+        with open(probe, "a"):
+            pass
+    except OSError as exc:
+        what = "is not a folder" if index_dir.exists() and not index_dir.is_dir() else "cannot be created or written"
+        raise IndexLocationError(f"the index folder {index_dir} {what} ({exc.strerror or exc}); choose another --index-dir") from None
+
+
 @contextlib.contextmanager
 def write_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
     """Exclusive lock on the index folder for one writer; waits up to `wait_s` then fails clearly."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    ensure_index_dir(index_dir)
     with open(index_dir / "LOCK", "a+") as handle:
         deadline = time.monotonic() + wait_s
         while True:
@@ -172,18 +273,47 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _previous(index_dir: Path, manifest: dict[str, Any] | None) -> tuple[dict[str, list[Chunk]], np.ndarray | None]:
+def _previous(version: Path | None) -> tuple[dict[str, list[Chunk]], np.ndarray | None]:
     """Chunks grouped by source file and the vectors of the previous version, for reuse."""
-    if manifest is None:
+    if version is None:
         return {}, None
-    version = current_version(index_dir)
-    assert version is not None
     docs = {d["doc_id"]: d["source"] for d in _read_jsonl(version / "documents.jsonl")}
     by_source: dict[str, list[Chunk]] = {}
     for row in _read_jsonl(version / "chunks.jsonl"):
         chunk = Chunk(row["chunk_id"], row["doc_id"], row["start"], row["end"], "", row["tokens"])
         by_source.setdefault(docs[row["doc_id"]], []).append(chunk)
-    return by_source, np.load(version / "vectors.npy")
+    vectors = np.load(version / "vectors.npy")
+    if len(vectors) != sum(len(c) for c in by_source.values()):
+        raise ValueError(f"{len(vectors)} vectors for {sum(len(c) for c in by_source.values())} chunks")
+    return by_source, vectors
+
+
+def clean_stale(index_dir: Path) -> list[str]:
+    """Remove what killed builds left (`.tmp-*`, `.CURRENT-*`, orphan versions); call with the write lock held.
+
+    Keeps the active version and the newest other one (a reader may still be loading it). Returns the names removed.
+    """
+    try:
+        active = current_version(index_dir)
+    except IndexCorruptError:
+        active = None
+    versions = sorted(p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v-"))
+    others = [v for v in versions if active is None or v != active.name]
+    keep = {active.name if active else "", *others[-1:]}
+    removed = []
+    for entry in index_dir.iterdir():
+        stale = entry.name.startswith((".tmp-", ".CURRENT-")) or (entry.name.startswith("v-") and entry.name not in keep)
+        if not stale:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        removed.append(entry.name)
+    if removed:
+        log.info("removed leftovers of interrupted builds: %s", ", ".join(sorted(removed)))
+    return removed
 
 
 def build_index(
@@ -209,25 +339,38 @@ def build_index(
         info = encoder.info
         report.encoder = info.name
 
+        clean_stale(index_dir)
         manifest: dict[str, Any] | None = None
-        if not rebuild and current_version(index_dir) is not None:
+        version: Path | None = None
+        if not rebuild:
             try:
-                manifest = read_manifest(index_dir)
-                check_compatible(manifest, info.name, index_dir)
-                same_setup = (
-                    manifest.get("chunking") == _chunking(settings)
-                    and manifest.get("bm25", {}).get("tokenizer") == TOKENIZER
-                    and manifest.get("bm25", {}).get("stopwords") == _stopwords_hash()
-                )
-                if not same_setup:
-                    manifest = None
+                version = current_version(index_dir)
+                if version is not None:
+                    manifest = _manifest_of(version, index_dir)
+                    check_compatible(manifest, info.name, index_dir)
+                    _check_shape(manifest, index_dir)
+                    same_setup = (
+                        manifest.get("chunking") == _chunking(settings)
+                        and manifest.get("bm25", {}).get("tokenizer") == TOKENIZER
+                        and manifest.get("bm25", {}).get("stopwords") == _stopwords_hash()
+                    )
+                    if not same_setup:
+                        manifest = None
             except (IndexMismatchError, IndexCorruptError) as exc:
                 log.warning("rebuilding from scratch: %s", exc)
                 manifest = None
+        damaged: list[tuple[str, str]] = []
+        if manifest is not None and version is not None:
+            damaged = verify_files(version, manifest, checksums=True)
+            report.repaired = damaged
+            for name, why in damaged:
+                log.warning("index file %s is damaged (%s): rebuilding it", name, why)
+            if any(name not in _REBUILDABLE for name, _ in damaged):
+                manifest = None  # the chunks or vectors themselves: encode again
         old_files: dict[str, str] = manifest.get("files", {}) if manifest else {}
         try:
-            old_chunks, old_vectors = _previous(index_dir, manifest)
-        except (OSError, ValueError, KeyError) as exc:
+            old_chunks, old_vectors = _previous(version if manifest else None)
+        except (*_LOAD_ERRORS, json.JSONDecodeError) as exc:
             log.warning("previous index unreadable, rebuilding from scratch: %s", exc)
             old_files, old_chunks, old_vectors = {}, {}, None
 
@@ -236,7 +379,8 @@ def build_index(
         report.removed = sorted(set(old_files) - set(new_files))
         report.changed = sorted(s for s in new_files if s in old_files and old_files[s] != new_files[s])
         report.unchanged = sorted(s for s in new_files if old_files.get(s) == new_files[s])
-        if manifest and not (report.added or report.removed or report.changed) and manifest.get("corpus") == [str(p) for p in paths]:
+        verified = manifest is not None and not damaged and isinstance(manifest.get("artifacts"), dict)
+        if verified and not (report.added or report.removed or report.changed) and manifest.get("corpus") == [str(p) for p in paths]:
             report.documents = manifest["counts"]["documents"]
             report.chunks = manifest["counts"]["chunks"]
             report.index_type = manifest["dense"]["type"]
@@ -350,6 +494,7 @@ def _commit(
         np.save(tmp / "vectors.npy", matrix)
         save_dense(dense, tmp / "dense.faiss")
         bm25.save(tmp)
+        manifest = {**manifest, "artifacts": artifact_table(tmp)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         for file in _FILES:
             with open(tmp / file, "rb") as handle:
@@ -359,7 +504,10 @@ def _commit(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    previous = current_version(index_dir) if (index_dir / "CURRENT").exists() else None
+    try:
+        previous = current_version(index_dir)
+    except IndexCorruptError:  # a damaged pointer is being replaced: nothing to keep for readers
+        previous = None
     pointer_tmp = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
     pointer_tmp.write_text(name, encoding="utf-8")
     with open(pointer_tmp, "rb") as handle:
@@ -374,12 +522,18 @@ def _commit(
 
 
 def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
-    """Read and validate the active index; raises IndexNotFound/Mismatch/Corrupt errors."""
-    manifest = read_manifest(index_dir)
+    """Read and validate the active index; raises IndexNotFound/Mismatch/Corrupt errors.
+
+    CURRENT is read once, so a build switching it meanwhile cannot mix two versions; file sizes are checked
+    against the manifest (checksums are left to `qa index`, which reads every byte)."""
+    version, manifest = _active(index_dir)
     check_compatible(manifest, encoder_name, index_dir)
-    version = current_version(index_dir)
-    assert version is not None
-    rebuild = f"rebuild with: qa index --rebuild --index-dir {index_dir}"
+    _check_shape(manifest, index_dir)
+    rebuild = _rebuild_hint(index_dir)
+    damaged = verify_files(version, manifest, checksums=False)
+    if damaged:
+        what = ", ".join(f"{name} ({why})" for name, why in damaged)
+        raise IndexCorruptError(f"index at {index_dir} is damaged: {what}; rebuild the damaged files with: qa index --index-dir {index_dir}")
     try:
         documents = [Document(**row) for row in _read_jsonl(version / "documents.jsonl")]
         by_id = {d.doc_id: d for d in documents}
@@ -390,7 +544,7 @@ def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
         spec = DenseIndexSpec(manifest["dense"]["type"], manifest["dense"]["params"])
         dense = load_dense(version / "dense.faiss", spec)
         bm25 = BM25Index.load(version)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except _LOAD_ERRORS as exc:
         raise IndexCorruptError(f"index at {index_dir} is damaged ({type(exc).__name__}: {exc}); {rebuild}") from exc
     expected = manifest["counts"]["chunks"]
     if not (len(chunks) == expected == dense.ntotal == bm25.size):

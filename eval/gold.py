@@ -24,7 +24,8 @@ TYPES = (
     "unanswerable",
 )
 STYLES = ("lexical", "paraphrase", "disambiguation", "unanswerable", "external")
-"""`external` marks questions converted from another data set (SQuAD format), whose style is unknown."""
+"""`external` marks questions converted from another data set (SQuAD format), whose style is unknown.
+TYPES and STYLES are the labels of the seed gold set; a gold file may use any other label."""
 
 
 class GoldError(WendaError):
@@ -85,10 +86,10 @@ def parse_item(record: Any, where: str = "gold record") -> GoldItem:
         raise GoldError(f"{where}: 'answers' must be a list of non-empty strings")
     kind = record.get("type", "entity")
     style = record.get("style", "lexical")
-    if kind not in TYPES:
-        raise GoldError(f"{where}: unknown type {kind!r} (expected one of {', '.join(TYPES)})")
-    if style not in STYLES:
-        raise GoldError(f"{where}: unknown style {style!r} (expected one of {', '.join(STYLES)})")
+    # Any label is accepted (a user's gold set has its own, e.g. "multi-hop"); each is reported as its own group.
+    for key, label in (("type", kind), ("style", style)):
+        if not isinstance(label, str) or not label.strip():
+            raise GoldError(f"{where}: {key!r} must be a non-empty string (e.g. {TYPES[0] if key == 'type' else STYLES[0]!r})")
     source = _opt_str(record, "source", where)
     evidence = _opt_str(record, "evidence", where)
     doc_id = _opt_str(record, "doc_id", where)

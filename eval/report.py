@@ -14,6 +14,8 @@ from eval.results import ItemResult, Metrics, Report
 Row = Sequence[str]
 _COLUMNS: list[tuple[str, Callable[[Metrics], Any], str]] = [
     ("n", lambda m: m.n, "d"),
+    ("ans", lambda m: m.answerable, "d"),
+    ("unans", lambda m: m.unanswerable, "d"),
     ("EM", lambda m: m.em, "p"),
     ("F1", lambda m: m.f1, "p"),
     ("R@1", lambda m: m.recall_at_1, "p"),
@@ -94,6 +96,55 @@ def _matrix(report: Report, groups: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _signature(system: Any) -> tuple[Any, ...]:
+    return tuple((r.id, r.predicted, round(r.score, 6), tuple(r.retrieved), r.error) for r in system.items)
+
+
+def identical_groups(report: Report) -> list[list[str]]:
+    """Names of systems grouped by identical results (same answer, score and passages on every question), in
+    report order; a group of one is a system unlike the others."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for s in report.systems:
+        groups.setdefault(_signature(s), []).append(s.name)
+    return list(groups.values())
+
+
+def identical_note(report: Report) -> str | None:
+    """One sentence naming systems whose results are identical, or None when all differ."""
+    same = [g for g in identical_groups(report) if len(g) > 1]
+    if not same:
+        return None
+    listed = "; ".join(" = ".join(g) for g in same)
+    return (
+        f"Identical results (same answer, score and passages on all {report.questions} questions): {listed}. "
+        "Typically a model reader that could not load and fell back to the rule reader; the chart shows each "
+        "group once."
+    )
+
+
+def bottom_line(report: Report) -> str:
+    """The paragraph a reader needs: the product's EM/F1 and abstention, with the questions each covers, and its
+    weakest question types."""
+    product = report.systems[0]
+    m = product.overall
+    parts = [f"Bottom line: {product.name} (the product)"]
+    if m.answerable:
+        parts.append(
+            f"answers {m.answerable} answerable questions with EM {_fmt(m.em, 'p')} and F1 {_fmt(m.f1, 'p')}"
+            f" (abstaining wrongly on {_fmt(m.false_abstention_rate, 'p')} %)"
+        )
+    if m.unanswerable:
+        parts.append(f"abstains on {_fmt(m.abstention_accuracy, 'p')} % of {m.unanswerable} unanswerable ones")
+    text = parts[0] + " " + " and ".join(parts[1:]) + "."
+    typed = [(k, v) for k, v in product.by_type.items() if v.answerable and v.f1 is not None and m.f1 is not None]
+    weakest = sorted((kv for kv in typed if kv[1].f1 < m.f1), key=lambda kv: (kv[1].f1, -kv[1].answerable))[:3]
+    if weakest:
+        text += " Weakest types: " + ", ".join(f"{k} (F1 {_fmt(v.f1, 'p')}, {v.answerable} q)" for k, v in weakest) + "."
+    elif len(typed) > 1:
+        text += " No question type is below the overall F1."
+    return text
+
+
 def _short(text: str | None, limit: int = 60) -> str:
     if text is None:
         return "(abstained)"
@@ -108,8 +159,12 @@ def console_summary(report: Report) -> str:
         f"gold: {report.gold} ({report.questions} questions)  index: {report.index.get('documents', '?')} documents, "
         f"{report.index.get('chunks', '?')} chunks, encoder {report.index.get('encoder', '?')}  top_k: {report.top_k}",
         "",
-        "Systems (percent; EM/F1/recall/Src@1 over answerable questions, Abst.acc over unanswerable)",
+        bottom_line(report),
+        "",
+        "Systems (percent; EM/F1/recall/Src@1/FalseAbst over the `ans` answerable questions, Abst.acc over the "
+        "`unans` unanswerable ones)",
         format_table(metric_header("system"), [metric_row(s.name, s.overall) for s in report.systems]),
+        *([identical_note(report) or ""] if identical_note(report) else []),
         "",
         f"{product.name} by type",
         format_table(metric_header("type"), [metric_row(k, v) for k, v in product.by_type.items()]),
@@ -183,13 +238,17 @@ def render_markdown(report: Report, chart: str | None = None) -> str:
         f"- questions asked with top_k={report.top_k}; abstain threshold {report.abstain_threshold}",
         f"- run {report.created}, {report.seconds:.1f} s",
         "",
-        "EM, F1, recall, MRR and Src@1 are over answerable questions (an abstention scores 0); Abst.acc is the",
-        "share of unanswerable questions abstained on, FalseAbst the share of answerable ones. Percent.",
+        bottom_line(report),
+        "",
+        "EM, F1, recall, MRR and Src@1 are over the `ans` answerable questions of each row (an abstention scores",
+        "0); Abst.acc is the share of the `unans` unanswerable questions abstained on, FalseAbst the share of the",
+        "answerable ones abstained on. Percent.",
         "",
         "## Systems",
         "",
         _md_table(metric_header("system"), [metric_row(s.name, s.overall) for s in report.systems]),
         "",
+        *([identical_note(report) or "", ""] if identical_note(report) else []),
         f"## {product.name} by type",
         "",
         _md_table(metric_header("type"), [metric_row(k, v) for k, v in product.by_type.items()]),
@@ -260,54 +319,76 @@ def _cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def render_chart(report: Report, path: Path) -> Path:
-    """PNG: F1 per type for each system, and coverage/accuracy curves. Labels are ASCII, so no font is needed."""
+def chart_figure(report: Report):  # noqa: ANN201 - matplotlib Figure
+    """F1 per type for each system (identical systems drawn once) and coverage/accuracy curves, with one legend
+    below both plots (so it never covers a bar) and a key to the curves' line styles."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     font = _cjk_font()
     rc = {"font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False} if font else {}
+    groups = identical_groups(report)
+    shown = [(report.system(g[0]), " = ".join(g)) for g in groups]
     with plt.rc_context(rc):
-        fig, (ax_bar, ax_curve) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
+        fig, (ax_bar, ax_curve) = plt.subplots(1, 2, figsize=(14, 5.8), gridspec_kw={"width_ratios": [3, 2]})
         types = sorted({t for s in report.systems for t in s.by_type})
-        width = 0.8 / max(1, len(report.systems))
-        for i, s in enumerate(report.systems):
+        width = 0.8 / max(1, len(shown))
+        colours = {}
+        for i, (s, label) in enumerate(shown):
             values = []
             for t in types:
                 m = s.by_type.get(t)
                 v = None if m is None else (m.f1 if m.answerable else m.abstention_accuracy)
                 values.append(0.0 if v is None else 100 * v)
-            xs = [x + (i - (len(report.systems) - 1) / 2) * width for x in range(len(types))]
-            ax_bar.bar(xs, values, width=width, label=s.name)
+            xs = [x + (i - (len(shown) - 1) / 2) * width for x in range(len(types))]
+            bars = ax_bar.bar(xs, values, width=width, label=label)
+            colours[s.name] = bars.patches[0].get_facecolor() if bars.patches else None
         ax_bar.set_xticks(range(len(types)))
         ax_bar.set_xticklabels(types, rotation=30, ha="right")
         ax_bar.set_ylabel("F1 (%)  [unanswerable: abstention accuracy]")
         ax_bar.set_ylim(0, 100)
         ax_bar.set_title(("问答 " if font else "wenda ") + f"F1 by question type ({report.questions} questions)")
-        ax_bar.legend(fontsize=8)
         ax_bar.grid(axis="y", alpha=0.3)
-        for s in report.systems:
+        for s, _label in shown:
             if not s.curve:
                 continue
+            colour = colours.get(s.name)
             cov = [100 * p.coverage for p in s.curve]
-            (line,) = ax_curve.plot(cov, [100 * p.accuracy for p in s.curve], label=f"{s.name} accuracy")
+            ax_curve.plot(cov, [100 * p.accuracy for p in s.curve], color=colour)
             f1 = [(c, 100 * p.answered_f1) for c, p in zip(cov, s.curve, strict=True) if p.answered_f1 is not None]
             if f1:
-                ax_curve.plot(*zip(*f1, strict=True), linestyle="--", color=line.get_color(), alpha=0.6)
-            ax_curve.scatter([cov[0]], [100 * s.curve[0].accuracy], color=line.get_color(), zorder=3)
+                ax_curve.plot(*zip(*f1, strict=True), linestyle="--", color=colour, alpha=0.6)
+            ax_curve.scatter([cov[0]], [100 * s.curve[0].accuracy], color=colour, zorder=3)
         ax_curve.set_xlabel("coverage (% questions answered)")
-        ax_curve.set_ylabel("accuracy (%) solid / answered F1 (%) dashed")
-        ax_curve.set_title("abstention threshold sweep (dot = as run)")
+        ax_curve.set_ylabel("percent")
+        ax_curve.set_title("abstention threshold sweep")
         ax_curve.set_xlim(0, 100)
         ax_curve.set_ylim(0, 100)
-        ax_curve.legend(fontsize=8)
         ax_curve.grid(alpha=0.3)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        styles = [
+            Line2D([], [], color="grey", label="accuracy (answered F1 >= 0.5 or rightly abstained)"),
+            Line2D([], [], color="grey", linestyle="--", label="F1 of the answered questions"),
+            Line2D([], [], color="grey", marker="o", linestyle="", label="threshold as run"),
+        ]
+        ax_curve.legend(handles=styles, fontsize=8, loc="lower right")
+        handles, labels = ax_bar.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=9, frameon=False)
+        rows = -(-len(labels) // 3)
+        fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
+    return fig
+
+
+def render_chart(report: Report, path: Path) -> Path:
+    """PNG of `chart_figure`. Labels are ASCII unless a CJK font is installed, so no font is needed."""
+    import matplotlib.pyplot as plt
+
+    fig = chart_figure(report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
     return path
 
 

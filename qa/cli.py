@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from embeddings.settings import BUILTIN_ENCODER
+from embeddings.settings import BUILTIN_ENCODER, E5_ENCODER
 from qa.cli_common import common_parser, settings_from_args
 
 EXAMPLES = """examples:
@@ -32,14 +32,52 @@ def _progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
+def _encoder_missing(settings: Any) -> bool:
+    """Whether the configured built-in encoder is not yet materialised in the model cache (first run)."""
+    try:
+        if settings.embedding_model == BUILTIN_ENCODER:
+            from embeddings.encoders.builtin import BUILTIN_DIRNAME, is_complete_builtin
+
+            return not is_complete_builtin(settings.model_cache_dir / BUILTIN_DIRNAME)
+        if settings.embedding_model == E5_ENCODER:
+            from embeddings.encoders.e5 import E5_DIRNAME, is_complete
+
+            return not is_complete(settings.model_cache_dir / E5_DIRNAME)
+    except (ImportError, AttributeError, OSError):
+        return False
+    return False
+
+
 def _pipeline(settings: Any, quiet: bool = False) -> Any:
-    from embeddings.store import current_version
+    """The loaded pipeline, saying on stderr what a first run builds (unless `quiet`)."""
+    from embeddings.store import current_version, ensure_index_dir
     from qa.pipeline import QAPipeline
 
-    if current_version(settings.index_dir) is None and not quiet:
+    first_build = current_version(settings.index_dir) is None
+    if first_build:
+        ensure_index_dir(settings.index_dir)
+    if not quiet and _encoder_missing(settings):
+        print(
+            f"Building the {settings.embedding_model} encoder in {settings.model_cache_dir} (first run only, "
+            "about half a minute)…",
+            file=sys.stderr, flush=True,
+        )
+    if first_build and not quiet:
         corpus = ", ".join(map(str, settings.corpus))
         print(f"No index at {settings.index_dir} yet: building it from {corpus} (first run only)…", file=sys.stderr)
     return QAPipeline.from_settings(settings, build_if_missing=True, progress=_progress_enabled() and not quiet)
+
+
+WARM_UP_QUESTION = "派出所有多少名民警？"
+
+
+def _warm_up(pipeline: Any) -> None:
+    """Answer one throw-away question so that lazy initialisation (jieba's dictionaries, the encoder, the
+    reader) counts as loading time, not as the answer's."""
+    try:
+        pipeline.ask(WARM_UP_QUESTION, top_k=1)
+    except Exception as exc:  # noqa: BLE001 - warming up is optional; the real question reports real errors
+        logging.getLogger(__name__).debug("warm-up failed: %s", exc)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -49,8 +87,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or list(settings.corpus)
     started = time.perf_counter()
     report = QAPipeline.build(settings, paths, progress=_progress_enabled(), rebuild=args.rebuild)
-    for source, reason in report.skipped:
-        print(f"skipped {source}: {reason}", file=sys.stderr)
+    # Skipped files are already reported (once) by the ingest warning; repairs are said here.
+    for name, why in report.repaired:
+        print(f"repaired {name} ({why})", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return 0
@@ -66,13 +105,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_questions(path: Path) -> list[dict[str, Any]]:
+def _read_questions(path: Path, max_chars: int) -> list[dict[str, Any]]:
+    """The rows of a questions file; WendaError naming the line for anything that cannot be asked."""
     from embeddings.errors import WendaError
+    from qa.errors import unicode_problem
 
     if not path.is_file():
         raise WendaError(f"questions file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise WendaError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+    except OSError as exc:
+        raise WendaError(f"questions file {path} cannot be read: {exc.strerror or exc}") from None
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -81,6 +128,10 @@ def _read_questions(path: Path) -> list[dict[str, Any]]:
             raise WendaError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
             raise WendaError(f"{path}:{n}: each line needs a \"question\" string (and an \"id\")")
+        for key, value in row.items():
+            problem = unicode_problem(value) if isinstance(value, str) else None
+            if problem:
+                raise WendaError(f"{path}:{n}: {key!r} {problem}")
         rows.append(row)
     return rows
 
@@ -90,26 +141,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.errors import check_question
     from qa.render import render_answer
 
-    settings = settings_from_args(args, retrieval_mode=args.retrieval, reader=args.reader)
+    settings = settings_from_args(args, retrieval_mode=args.retrieval, reader=args.reader, top_k=args.top_k)
     if args.questions is None:
         if args.question is None:
             raise WendaError('give a question, e.g. qa ask "全国共设置了多少个公安派出所？", or --questions FILE.jsonl')
         check_question(args.question, settings.max_question_chars)
     elif args.question is not None:
         raise WendaError("give either a question or --questions FILE, not both")
-    rows = _read_questions(args.questions) if args.questions else None
+    rows = _read_questions(args.questions, settings.max_question_chars) if args.questions else None
+    started = time.perf_counter()
     pipeline = _pipeline(settings, quiet=args.json)
+    _warm_up(pipeline)
+    load_s = time.perf_counter() - started
     if rows is None:
-        answer = pipeline.ask(args.question, top_k=args.top_k)
+        answer = pipeline.ask(args.question, top_k=settings.top_k)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
-            print(render_answer(answer, color=sys.stdout.isatty(), show_passages=args.passages))
+            print(render_answer(answer, color=sys.stdout.isatty(), show_passages=args.passages, load_s=load_s))
         return 0
     failures = 0
     for n, row in enumerate(rows, 1):
         try:
-            result: dict[str, Any] = pipeline.ask(row["question"], top_k=args.top_k).to_dict()
+            result: dict[str, Any] = pipeline.ask(row["question"], top_k=settings.top_k).to_dict()
         except WendaError as exc:
             failures += 1
             result = {"question": row["question"], "error": str(exc)}
@@ -195,6 +249,17 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = common_parser()
     parser = argparse.ArgumentParser(
@@ -216,8 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="the question, in Chinese")
     p.add_argument("--questions", type=Path, help="JSONL file with {\"id\", \"question\"} per line (batch mode)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
-    p.add_argument("--top-k", type=int, help="passages to return (default 5)")
-    p.add_argument("--passages", type=int, default=0, help="also print this many retrieved passages")
+    p.add_argument("--top-k", type=int, help="passages to return, 1 to 50 (default 5)")
+    p.add_argument("--passages", type=_count, default=0, help="also print this many retrieved passages")
     p.add_argument("--retrieval", choices=["hybrid", "bm25", "dense"], help="retrieval mode (default hybrid)")
     p.add_argument(
         "--reader", choices=["trained", "rules", "sentence"],

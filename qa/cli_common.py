@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from embeddings.settings import Settings
+from embeddings.settings import Settings, load_settings
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -31,7 +31,7 @@ def settings_from_args(args: argparse.Namespace, **overrides: object) -> Setting
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s: %(message)s",
     )
-    return Settings().with_overrides(
+    return load_settings().with_overrides(
         index_dir=getattr(args, "index_dir", None), embedding_model=getattr(args, "model", None), **overrides
     )
 

@@ -194,7 +194,7 @@ class QAPipeline:
                 Citation(
                     doc.doc_id, doc.source, doc.title, result.passage.chunk_id, result.start, result.end,
                     doc.text[result.sentence_start : result.sentence_end], result.sentence_start,
-                )
+                ).located(doc)
             ]
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer

@@ -20,6 +20,23 @@ class Citation:
     """The sentence the answer span was taken from."""
     quote_start: int
     """Offset of `quote` in the normalised article."""
+    file_start: int | None = None
+    """Offset of the span's first character in the original file's decoded text (None: not known, e.g. an index
+    built before file positions were recorded)."""
+    file_end: int | None = None
+    """Offset just past the span's last character in the original file's decoded text."""
+    line: int | None = None
+    """1-based line of the span's first character in the original file."""
+    column: int | None = None
+    """1-based column (in characters) of the span's first character on that line."""
+
+    def located(self, document: Any) -> Citation:
+        """This citation with the span's position in the original file, when `document` records one."""
+        locate = getattr(document, "locate", None)
+        where = locate(self.start, self.end) if locate is not None else None
+        if where is not None:
+            self.file_start, self.file_end, self.line, self.column = where
+        return self
 
 
 @dataclass
@@ -60,4 +77,5 @@ class Answer:
         return self.text is None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON shape of an answer, the same for `qa ask --json` and the HTTP API (`abstained` included)."""
+        return {**asdict(self), "abstained": self.abstained}

@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from embeddings.settings import Settings, get_settings
 from qa.conversation import Conversation
 from qa.pipeline import QAPipeline
-from server import errors
+from server import errors, openapi
 from server.api.main import api_router, public_router
 from server.api.routes import docs
 from server.limits import BodySizeLimitMiddleware
@@ -93,6 +93,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(public_router)
     docs.install(app)
+    openapi.install(app, settings)
 
     # Added last = outermost: CORS headers also go on 413/401/429 answers.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)

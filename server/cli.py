@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import socket
+from typing import Any
 
 from embeddings.errors import WendaError
 
@@ -65,6 +66,22 @@ def url_for(sock: socket.socket, host: str) -> str:
     return f"http://{shown}:{port}"
 
 
+def uvicorn_config(app: Any, settings: Any, log_level: str = "info") -> Any:
+    """uvicorn's configuration for `app`: forwarded headers (X-Forwarded-For) are believed only from the
+    addresses in `settings.trusted_proxies` (uvicorn alone would trust them from 127.0.0.1, so anyone on the
+    machine could choose the address the rate limit counts)."""
+    import uvicorn
+
+    trusted = [str(a) for a in settings.trusted_proxies]
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=log_level == "debug",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     """Load the pipeline, bind, print the URL and serve until interrupted."""
     import uvicorn
@@ -86,9 +103,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"serving on {url}/  (API docs {url}/docs, widget {url}/widget.js; Ctrl+C stops)", flush=True)
         if settings.host not in _LOOPBACK and not settings.api_key:
             print("warning: listening beyond this machine without an API key (set WENDA_API_KEY)", flush=True)
-        server = uvicorn.Server(
-            uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug")
-        )
+        server = uvicorn.Server(uvicorn_config(app, settings, args.log_level))
         with contextlib.suppress(
             KeyboardInterrupt
         ):  # uvicorn re-raises the Ctrl+C it handled, after shutdown

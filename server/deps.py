@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from embeddings.settings import Settings
 from qa.conversation import Conversation
+from qa.errors import QuestionError, check_question
 from qa.pipeline import QAPipeline
 from server.ratelimit import SlidingWindowLimiter
 from server.sessions import SessionStore
@@ -31,6 +32,14 @@ def get_pipeline(request: Request) -> QAPipeline:
     if state.load_error is not None:
         raise HTTPException(503, f"the index could not be loaded: {state.load_error}")
     raise HTTPException(503, "the index is still loading; try again shortly", headers={"Retry-After": "5"})
+
+
+def checked_text(text: str, max_chars: int) -> str:
+    """The stripped question; QuestionError (422) when blank, invalid, or longer than `max_chars` as sent (the
+    limit the OpenAPI schema states as `maxLength`)."""
+    if len(text) > max_chars:
+        raise QuestionError(f"the question is {len(text)} characters long; the limit is {max_chars}")
+    return check_question(text, max_chars)
 
 
 def get_sessions(request: Request) -> SessionStore[Conversation]:

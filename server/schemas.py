@@ -6,12 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qa.errors import unicode_problem
+
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 def _non_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
+    problem = unicode_problem(value)
+    if problem:
+        raise ValueError(problem)
+    if not value.strip():
         raise ValueError("must not be empty")
     return value
 
@@ -24,7 +28,10 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "全国地方公安机关共设置了多少个公安派出所？"}]},
     )
 
-    question: str = Field(description="The question, in Chinese.")
+    question: str = Field(
+        description="The question, in Chinese: at least one non-blank character, at most `max_question_chars` "
+        "(500 by default) characters."
+    )
     top_k: int | None = Field(
         default=None, ge=1, le=50, description="Passages to return (default: settings.top_k)."
     )
@@ -34,6 +41,13 @@ class AskRequest(BaseModel):
     def _question_not_blank(cls, value: str) -> str:
         return _non_blank(value)
 
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _top_k_not_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # JSON true is not an integer (pydantic's lax mode would take it as 1)
+            raise ValueError("must be an integer, not a boolean")
+        return value
+
 
 class ChatRequest(BaseModel):
     """One chat turn; follow-ups reuse the `session_id` returned by the previous turn."""
@@ -42,7 +56,10 @@ class ChatRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"message": "配备了多少民警？", "session_id": None}]}
     )
 
-    message: str = Field(description="The user's message (a question or a follow-up).")
+    message: str = Field(
+        description="The user's message (a question or a follow-up): at least one non-blank character, at most "
+        "`max_question_chars` (500 by default) characters."
+    )
     session_id: str | None = Field(
         default=None, pattern=SESSION_ID_PATTERN, description="Omit to start a new session."
     )
@@ -56,6 +73,8 @@ class ChatRequest(BaseModel):
 class CitationOut(BaseModel):
     """Where the answer comes from: `document.text[start:end] == answer.text`."""
 
+    model_config = ConfigDict(extra="forbid")
+
     doc_id: str
     source: str
     title: str
@@ -66,10 +85,18 @@ class CitationOut(BaseModel):
     quote_start: int = Field(
         description="Offset of `quote` in the document text; the span is quote[start - quote_start:end - quote_start]."
     )
+    file_start: int | None = Field(
+        default=None, description="The span's first character in the original file's decoded text (null: unknown)."
+    )
+    file_end: int | None = Field(default=None, description="Just past the span's last character in the original file.")
+    line: int | None = Field(default=None, description="1-based line of the span in the original file.")
+    column: int | None = Field(default=None, description="1-based column (characters) of the span on that line.")
 
 
 class PassageOut(BaseModel):
     """A retrieved chunk (best first)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     doc_id: str
     source: str
@@ -82,7 +109,12 @@ class PassageOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
-    """An extractive answer; `text` is null (and `message` says why) when the articles do not say."""
+    """An extractive answer; `text` is null (and `message` says why) when the articles do not say.
+
+    The same shape as `qa ask --json` (`qa.types.Answer.to_dict()`); unknown fields are refused, so the two
+    cannot drift apart."""
+
+    model_config = ConfigDict(extra="forbid")
 
     question: str
     text: str | None
@@ -96,13 +128,15 @@ class AnswerOut(BaseModel):
     retrieval: str = ""
     query: str = ""
     latency_ms: float = 0.0
+    candidate: str | None = Field(
+        default=None,
+        description="When abstaining: the span the reader found but withheld (low confidence); not an answer.",
+    )
 
     @classmethod
     def from_answer(cls, answer: Any) -> AnswerOut:
         """Convert a `qa.types.Answer`."""
-        data = answer.to_dict()
-        data["abstained"] = data.get("text") is None
-        return cls.model_validate(data)
+        return cls.model_validate(answer.to_dict())
 
 
 class ChatResponse(AnswerOut):

@@ -26,6 +26,7 @@ ANSWER_KEYS = {
     "retrieval",
     "query",
     "latency_ms",
+    "candidate",
 }
 
 

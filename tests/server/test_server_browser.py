@@ -218,3 +218,26 @@ def test_markup_from_articles_never_runs_on_a_third_party_page(
         assert watch.dialogs == [] and watch.errors == []
         page.screenshot(path=str(tmp_path / "widget-xss.png"))
         page.close()
+
+
+def test_openapi_docs_render_offline(browser: Any, tiny_settings: Any, tiny_pipeline: Any, tmp_path: Path) -> None:
+    """/docs (Swagger UI) renders the OpenAPI 3.1 document from local files only."""
+    from playwright.sync_api import expect
+
+    app = create_app(tiny_settings, tiny_pipeline)
+    with live_server(app) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        watch = PageWatch(page)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(url + "/docs")
+        operations = page.locator(".opblock-summary-path")
+        expect(operations.first).to_be_visible(timeout=15_000)
+        paths = {t.strip().replace("\u200b", "") for t in operations.all_inner_texts()}
+        assert {"/api/ask", "/api/chat", "/api/chat/{session_id}", "/api/documents", "/healthz"} <= paths, paths
+        assert "Unable to render" not in page.content()
+        page.screenshot(path=str(tmp_path / "docs.png"), full_page=True)
+        outside = [r for r in requested if not r.startswith((url, "data:", "blob:"))]
+        assert outside == [], outside
+        assert watch.errors == [] and watch.dialogs == []
+        page.close()

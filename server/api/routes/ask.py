@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from qa.errors import check_question
-from server.deps import PipelineDep, SettingsDep
+from server.deps import PipelineDep, SettingsDep, checked_text
 from server.schemas import AnswerOut, AskRequest, ErrorOut
 
 router = APIRouter(tags=["questions"])
@@ -19,6 +18,6 @@ router = APIRouter(tags=["questions"])
 )
 async def ask(body: AskRequest, pipe: PipelineDep, settings: SettingsDep) -> AnswerOut:
     """Answer a question from the articles, with citations; `text` is null when they do not say."""
-    question = check_question(body.question, settings.max_question_chars)
+    question = checked_text(body.question, settings.max_question_chars)
     answer = await run_in_threadpool(pipe.ask, question, top_k=body.top_k)
     return AnswerOut.from_answer(answer)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Response
 from starlette.concurrency import run_in_threadpool
 
-from qa.errors import check_question
 from qa.types import Answer
-from server.deps import PipelineDep, SessionsDep, SettingsDep
+from server.deps import PipelineDep, SessionsDep, SettingsDep, checked_text
 from server.schemas import SESSION_ID_PATTERN, ChatRequest, ChatResponse, ErrorOut
 
 router = APIRouter(tags=["chat"])
@@ -23,7 +22,7 @@ async def chat(
 ) -> ChatResponse:
     """Answer `message` in the session `session_id` (a new session when omitted, unknown or expired)."""
     del pipe  # required only so that chat answers 503 until the index is loaded, like /api/ask
-    message = check_question(body.message, settings.max_question_chars)
+    message = checked_text(body.message, settings.max_question_chars)
     session, created = sessions.get_or_create(body.session_id)
 
     def turn() -> Answer:
@@ -35,7 +34,6 @@ async def chat(
     return ChatResponse.model_validate(
         {
             **answer.to_dict(),
-            "abstained": answer.text is None,
             "session_id": session.session_id,
             "new_session": created,
         }

@@ -1,4 +1,6 @@
-"""OpenAPI docs at /docs served from local files (the `swagger-ui-bundle` package), so they work offline."""
+"""OpenAPI docs at /docs (Swagger UI 5, which reads OpenAPI 3.1), served from the files of the
+`fastapi-offline` package, so they work with no network. (ReDoc is not served: its page fetches a logo from
+a CDN.)"""
 
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ ASSETS = "/docs-assets"
 
 
 def swagger_dir() -> Path | None:
-    """Folder of the bundled Swagger UI files, or None when the package is missing."""
+    """Folder of the packaged Swagger UI files, or None when `fastapi-offline` is missing."""
     try:
-        import swagger_ui_bundle
+        import fastapi_offline
     except ImportError:
         return None
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    folder = Path(fastapi_offline.__file__).resolve().parent / "static"
+    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
 
 
 def install(app: FastAPI) -> None:
@@ -28,15 +31,16 @@ def install(app: FastAPI) -> None:
         return
     app.mount(ASSETS, StaticFiles(directory=folder), name="docs-assets")
     router = APIRouter(include_in_schema=False)
+    openapi_url = app.openapi_url or "/openapi.json"
 
     @router.get("/docs")
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            openapi_url=openapi_url,
             title=f"{app.title} — docs",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+            swagger_favicon_url=f"{ASSETS}/favicon.png",
         )
 
     app.include_router(router)

@@ -10,12 +10,17 @@ from server.schemas import DocumentList, DocumentOut, DocumentSummary, ErrorOut
 router = APIRouter(tags=["documents"])
 
 
+def _text(value: object) -> str | None:
+    """A document field as text (indexes built before ingest checked types may hold a number)."""
+    return None if value is None else str(value)
+
+
 @router.get("/documents", response_model=DocumentList)
 async def list_documents(pipe: PipelineDep) -> DocumentList:
     """Every indexed article: id, title, source file and length."""
     docs = [
         DocumentSummary(
-            doc_id=d.doc_id, title=d.title, source=d.source, length=len(d.text), url=d.url, date=d.date
+            doc_id=d.doc_id, title=d.title, source=d.source, length=len(d.text), url=_text(d.url), date=_text(d.date)
         )
         for d in pipe.documents
     ]
@@ -37,7 +42,7 @@ async def get_document(doc_id: str, pipe: PipelineDep) -> DocumentOut:
         title=doc.title,
         source=doc.source,
         length=len(doc.text),
-        url=doc.url,
-        date=doc.date,
+        url=_text(doc.url),
+        date=_text(doc.date),
         text=doc.text,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from server.schemas import ErrorOut, Health, Ready
@@ -23,6 +23,12 @@ def _version() -> str:
 async def healthz() -> Health:
     """Liveness: always 200 while the process serves requests."""
     return Health(version=_version())
+
+
+@router.head("/healthz", include_in_schema=False)
+async def healthz_head() -> Response:
+    """Liveness for `HEAD` probes: 200, no body."""
+    return Response(status_code=200)
 
 
 @router.get(
@@ -49,3 +55,11 @@ async def readyz(request: Request) -> Ready | JSONResponse:
         reader=str(info.get("reader", "")),
         retrieval=str(info.get("retrieval", "")),
     )
+
+
+@router.head("/readyz", include_in_schema=False)
+async def readyz_head(request: Request) -> Response:
+    """Readiness for `HEAD` probes: 200 once loaded, else 503; no body."""
+    if request.app.state.pipeline is None:
+        return Response(status_code=503, headers={"Retry-After": "5"})
+    return Response(status_code=200)
