@@ -72,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--given",
         action="store_true",
-        help="with --squad: read each question against its own paragraph instead of retrieving (reader-only score)",
+        help="with --squad: read each question against its own paragraph instead of retrieving, never abstaining "
+        "(the reader-only score of CMRC-style evaluations)",
     )
     parser.add_argument("--limit", type=int, help="only the first N questions")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -112,6 +113,8 @@ def handle(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(**overrides)
     if args.given and args.squad is None:
         raise GoldError("--given needs --squad (every question must name its paragraph)")
+    if args.given:  # reading comprehension as CMRC scores it: the reader always answers from the paragraph
+        settings = settings.with_overrides(abstain_threshold=0.0, evidence_threshold=0.0)
     report = run_eval(
         gold, settings, top_k=args.top_k, out_dir=out, progress=progress, systems=args.systems, limit=args.limit,
         given=args.given, half=args.half,

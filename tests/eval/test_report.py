@@ -31,7 +31,7 @@ class ScriptedPipe:
     def with_options(self, *, retrieval_mode: str | None = None, reader: str | None = None) -> ScriptedPipe:
         return ScriptedPipe(self.docs, self.answers, retrieval_mode or self.mode, reader or self.reader)
 
-    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, *, top_k: int | None = None, passages: list[Passage] | None = None) -> Answer:
         if question == "boom":
             raise RuntimeError("scripted failure")
         passages = [Passage(d.doc_id, d.source, d.title, f"{d.doc_id}:0", 0, len(d.text), d.text, 1.0) for d in self.docs]
@@ -103,7 +103,7 @@ def test_question_errors_are_reported(tmp_path: Path, scripted: ScriptedPipe) ->
     gold = tmp_path / "g.jsonl"
     gold.write_text(json.dumps({"id": "x", "question": "boom", "answers": [], "type": "unanswerable",
                                 "style": "unanswerable"}) + "\n", encoding="utf-8")
-    report = run_eval(gold, None, progress=False, pipe=scripted, systems=["bm25+trained"])  # type: ignore[arg-type]
-    assert [s.name for s in report.systems] == ["bm25+trained"]
+    report = run_eval(gold, None, progress=False, pipe=scripted, systems=["bm25+neural"])  # type: ignore[arg-type]
+    assert [s.name for s in report.systems] == ["bm25+neural"]
     assert report.systems[0].items[0].error == "RuntimeError: scripted failure"
     assert "raised an error" in console_summary(report)

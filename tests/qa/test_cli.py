@@ -31,11 +31,11 @@ def env(tmp_path: Path, model_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_first_ask_builds_the_index_and_prints_json(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "全国地方公安机关共设置了多少个公安派出所？", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert answer["text"] == "4万余个" and answer["encoder"] == "wenda-w2v-zh"
+    assert answer["text"] == "4万余个" and answer["encoder"] == "wenda-e5-small"
     assert answer["citations"][0]["source"].startswith("000_")
     assert main(["info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["files"] == 5 and info["chunks"] > 0 and info["encoder"]["name"] == "wenda-w2v-zh"
+    assert info["files"] == 5 and info["chunks"] > 0 and info["encoder"]["name"] == "wenda-e5-small"
 
 
 def test_human_output_highlights_and_cites(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

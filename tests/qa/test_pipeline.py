@@ -18,7 +18,7 @@ def test_answer_is_an_exact_cited_span(seed_pipeline) -> None:  # noqa: ANN001
     assert doc.text[cite.quote_start : cite.quote_start + len(cite.quote)] == cite.quote
     assert cite.quote_start <= cite.start and cite.end <= cite.quote_start + len(cite.quote)
     assert cite.source.startswith("000_") and cite.title
-    assert answer.encoder == "wenda-w2v-zh" and answer.passages
+    assert answer.encoder == "wenda-e5-small" and answer.passages
 
 
 def test_passages_are_ranked_offsets_into_articles(seed_pipeline) -> None:  # noqa: ANN001
