@@ -100,11 +100,10 @@ class Settings(BaseSettings):
     retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
 
     # Reader
-    reader: Literal["neural", "trained", "rules", "sentence"] = Field(
+    reader: Literal["neural", "rules", "sentence"] = Field(
         default="neural",
-        description="neural: the transformer reader (wenda-e5-small-qa, or reader_model); trained: the feature "
-        "span ranker; rules: hand-written extractors (the fallback when no model loads); sentence: the whole best "
-        "sentence (a baseline).",
+        description="neural: the transformer reader (wenda-e5-small-qa, or reader_model); rules: hand-written "
+        "extractors (the fallback when no model loads); sentence: the whole best sentence (a baseline).",
     )
     reader_model: str | None = Field(
         default=None,
@@ -122,14 +121,14 @@ class Settings(BaseSettings):
     )
     abstain_threshold: float | None = Field(
         default=None,
-        description="Answers scoring below this abstain; None = the reader's own (trained: calibrated on held-out "
-        "validation data; rules: chosen on the seed gold set).",
+        description="Answers scoring below this abstain; None = the reader's own (neural: calibrated on held-out "
+        "validation data, see the model's manifest; rules: chosen on the seed gold set).",
     )
     evidence_threshold: float | None = Field(
         default=None,
         description="Also abstain when the evidence score (keyword coverage of the best sentence, the rule reader's "
-        "score) is below this. None: the reader's own policy (trained: the gate is used only when it helped on "
-        "validation data, see the artefact's manifest; rules: their score is the evidence already).",
+        "score) is below this. None: the reader's own policy (neural: no gate unless its "
+        "manifest sets one; rules: their score is the evidence already).",
     )
     max_question_chars: int = Field(default=500, ge=1)
 

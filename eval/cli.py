@@ -14,7 +14,7 @@ from pathlib import Path
 from eval.runner import SYSTEMS, run_eval
 
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold" / "seeds.jsonl"
-DESCRIPTION = """Score every system (hybrid+trained is the product; hybrid+rules, bm25+trained, dense+trained and
+DESCRIPTION = """Score every system (hybrid+neural is the product; hybrid+rules, bm25+neural, dense+neural and
 hybrid+sentence are baselines) on a gold set: EM/F1, recall@1/5/10, MRR@10, source@1, abstention, latency, broken down by
 question type and style. Writes report.json, report.md, report.png and prints the tables.
 

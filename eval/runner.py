@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 SYSTEMS: dict[str, tuple[str, str]] = {
     "hybrid+neural": ("hybrid", "neural"),
-    "hybrid+trained": ("hybrid", "trained"),
     "hybrid+rules": ("hybrid", "rules"),
     "bm25+neural": ("bm25", "neural"),
     "dense+neural": ("dense", "neural"),

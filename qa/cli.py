@@ -285,8 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passages", type=_count, default=0, help="also print this many retrieved passages")
     p.add_argument("--retrieval", choices=["hybrid", "bm25", "dense"], help="retrieval mode (default hybrid)")
     p.add_argument(
-        "--reader", choices=["trained", "rules", "sentence"],
-        help="answer reader (default trained; rules = hand-written extractors; sentence = the best sentence)",
+        "--reader", choices=["neural", "rules", "sentence"],
+        help="answer reader (default neural: the transformer reader; rules = hand-written extractors, the fallback "
+        "when no model loads; sentence = the best sentence)",
     )
     p.set_defaults(func=cmd_ask)
 

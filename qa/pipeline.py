@@ -67,9 +67,9 @@ class QAPipeline:
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
         self._idf = self._idf_table(index)
         scorer = EvidenceScorer(self.idf, self.codes)
-        self.reader: Reader = make_reader(reader or settings.reader, scorer, settings, encoder)
+        self.reader: Reader = make_reader(reader or settings.reader, scorer, settings)
         self.reader_name = self.reader.name
-        """The reader answering (the rules when the trained artefact is unusable: see `make_reader`)."""
+        """The reader answering (the rules when the neural model is unusable: see `make_reader`)."""
         self.abstain_threshold = (
             settings.abstain_threshold if settings.abstain_threshold is not None else self.reader.abstain_threshold
         )

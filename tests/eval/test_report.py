@@ -82,7 +82,7 @@ def test_report_outputs(tmp_path: Path, tiny_gold: Path, scripted: ScriptedPipe)
     assert m.abstention_accuracy == 0.5 and m.false_abstention_rate == pytest.approx(1 / 6)
     assert m.recall_at_1 == pytest.approx(3 / 6)  # bridge.txt is ranked first
     assert m.recall_at_5 == 1.0
-    dense = report.system("dense+trained").overall
+    dense = report.system("dense+neural").overall
     assert dense.recall_at_1 == pytest.approx(1 / 6) and dense.mrr_at_10 is not None
 
     worst = [r.id for r in report.worst]

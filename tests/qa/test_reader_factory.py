@@ -1,4 +1,4 @@
-"""Choosing the reader: the trained one by default, the rules when its artefact is unusable, thresholds per reader."""
+"""Choosing the reader: the neural one by default, the rules when its model is unusable, thresholds per reader."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from qa.reader.evidence import EvidenceScorer
 from qa.reader.factory import make_reader
+from qa.reader.neural.reader import NeuralReader
 from qa.reader.rules import RULES_ABSTAIN_THRESHOLD, RuleReader, SentenceReader
 
 
@@ -17,31 +18,31 @@ def _scorer() -> EvidenceScorer:
 
 
 def test_named_readers(make_settings, tmp_path: Path) -> None:  # noqa: ANN001
-    from qa.reader.ranked import RankedReader
-
     settings = make_settings(tmp_path / "index")
-    trained = make_reader("trained", _scorer(), settings)
-    assert isinstance(trained, RankedReader) and trained.name == "trained"
-    assert 0.0 < trained.abstain_threshold < 1.0  # calibrated, from the artefact's manifest
+    neural = make_reader("neural", _scorer(), settings)
+    assert isinstance(neural, NeuralReader) and neural.name == "neural"
+    calibrated = neural.qa.manifest["calibration"]["threshold"]
+    assert 0.0 < neural.abstain_threshold < 1.0 and neural.abstain_threshold == calibrated  # from the manifest
     assert isinstance(make_reader("rules", _scorer(), settings), RuleReader)
     assert isinstance(make_reader("sentence", _scorer(), settings), SentenceReader)
     with pytest.raises(ValueError, match="unknown reader"):
         make_reader("oracle", _scorer(), settings)
 
 
-def test_unusable_artefact_falls_back_to_rules(make_settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+def test_unusable_model_falls_back_to_rules(make_settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
     broken = tmp_path / "broken-reader"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json", encoding="utf-8")
-    settings = make_settings(tmp_path / "index", reader_model=broken)
+    (broken / "weights.safetensors").write_bytes(b"")
+    settings = make_settings(tmp_path / "index", reader_model=str(broken))
     with caplog.at_level(logging.WARNING):
-        reader = make_reader("trained", _scorer(), settings)
+        reader = make_reader("neural", _scorer(), settings)
     assert isinstance(reader, RuleReader)
     assert "answering with the rule reader" in caplog.text and str(broken) in caplog.text
 
 
 def test_pipeline_uses_the_readers_threshold_unless_configured(seed_pipeline) -> None:  # noqa: ANN001
-    assert seed_pipeline.reader_name == "trained"
+    assert seed_pipeline.reader_name == "neural"
     assert seed_pipeline.info()["abstain_threshold"] == seed_pipeline.reader.abstain_threshold
     rules = seed_pipeline.with_options(reader="rules")
     assert rules.reader_name == "rules" and rules.abstain_threshold == RULES_ABSTAIN_THRESHOLD
