@@ -20,7 +20,7 @@ _DEMONSTRATIVE = re.compile(
 )
 """这种, 那天, 那些, 那辆车, 其中, 此次: points back too, but a turn that names its own subject wins."""
 _UNIT_AFTER_THAT = {"所", "局", "队", "大队", "中队", "支队", "站", "村", "中心", "派出所", "直播间"}
-_LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|请问)[，,、\s]*")
+_LEAD = re.compile(r"^(?:那么|那(?![个种些位名家天次辆条项支座件起段两里儿])|还有|另外|再问一下|再问|请问)[，,、\s]*")
 _TAIL = re.compile(r"[？?！!。.\s]+$")
 _ATTRIBUTE = re.compile(r"^(?:(?:他|她|它|其)(?:们)?的?)?(.+?)(?:的)?呢$")
 SHORT_KEYWORDS = 3
