@@ -32,7 +32,13 @@ _UNIT_END = re.compile(
 _STATION = re.compile(r"(?:(?<=[局处站队区县市省旗])|^)([^局处队区县市省旗\W\d]{2,6}?)派出所")
 """A station named right after the unit above it (…格尔木公安处沱沱河站派出所) or first in a text, which jieba
 may split oddly (莲/前/派出所)."""
-_PLACE_SUFFIX = re.compile(r"(?:自治区|省|市|县|区|镇|乡|村|岛|街道|社区|小区|口岸|景区|山口|山|河|湖|广场|商圈)$")
+_PLACE_SUFFIX = re.compile(
+    r"(?:自治区|省|市|县|区|镇|乡|村|岛|街道|社区|小区|口岸|景区|山口|山|河|湖|广场|商圈|"
+    r"大桥|桥|隧道|机场|车站|公园|博物馆|图书馆|体育馆|纪念馆|陈列馆)$"
+)
+"""How a place or a named facility ends (满洲里口岸, 武汉长江第七大桥, 杭州图书馆)."""
+_FACILITY = re.compile(r"(?:大桥|桥|隧道|机场|车站|公园|博物馆|图书馆|体育馆|纪念馆|陈列馆)$")
+"""A named facility, which an article's title may be about (长江大桥建成通车)."""
 _AREAS = {"辖区", "片区", "城区", "地区", "该区", "全区", "本区", "评论区", "核心区", "棚户区", "主城区", "景区", "社区", "小区"}
 """Area words that end like a place name but name none on their own."""
 _GENERIC = {
@@ -43,7 +49,8 @@ _GENERIC = {
     "民警", "辅警", "警察", "警务", "志愿", "专业", "临时", "综合", "治安", "派出所", "首批", "第一批",
 }
 """Words that never name a particular station, place or programme on their own."""
-_NAMEISH = {"ns", "nt", "nz", "n", "j", "nr", "b", "ng", "nrt", "nrfg", "eng", "s", "f"}
+_NAMEISH = {"ns", "nt", "nz", "n", "j", "nr", "b", "ng", "nrt", "nrfg", "eng", "s", "f", "m"}
+"""jieba tags a chain of name parts may have (第七 in 武汉长江第七大桥; not first: see `_chain_start`)."""
 _QUOTED = re.compile(r"[“「『‘]([^“”「」『』‘’]{2,8})[”」』’]|《([^《》]{2,12})》")
 _PUNCT = re.compile(r"[，。、；：！？,.;:!?\s…—]")
 _POLITE_NAME = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff](?:女士|先生|大爷|大妈|奶奶|阿姨|警官))|老([\u4e00-\u9fff])(?=[，。、说的是在把和])")
@@ -153,7 +160,7 @@ def _chain_start(tokens: list[tuple[int, int, str, str]], i: int, max_chars: int
         if pflag not in _NAMEISH or pword in "的和与及在对为是有了中上下里内外" or tokens[i][1] - ps > max_chars:
             break
         j -= 1
-    while j < i and tokens[j][3] == "f":  # a chain does not start with a locative (前, 内)
+    while j < i and tokens[j][3] in ("f", "m"):  # a chain does not start with a locative or a count (前, 4个)
         j += 1
     return j
 
@@ -261,7 +268,7 @@ class Gazetteer:
                     if entity.kind == "person":
                         counts[entity] += 1
             title: str = getattr(doc, "title", "")
-            own = [e for _s, _e, e in innermost(resolve(scan(title))) if e.kind != "place"]
+            own = [e for _s, _e, e in innermost(resolve(scan(title))) if e.kind != "place" or _FACILITY.search(e.text)]
             if not own and counts:
                 own = [counts.most_common(1)[0][0]]
             gazetteer.subjects[getattr(doc, "doc_id", "")] = [Entity(e.label, e.kind) for e in own]

@@ -20,6 +20,8 @@ MAX_SUBJECTS = 2
 MAX_REWRITES = 4
 _WH_WORD = re.compile(r"^(?:多少|几.?|哪.{0,2}|什么|谁|多大|多长|多高|多远|多久|多少度|何时|何地)$")
 _NAME_WORDS = {"名字", "名称", "称号"}
+_WH_NOUNS = {"时候", "时间", "地方", "原因", "样子", "名字", "年代"}
+"""Nouns that make one question word with 什么 (什么时候, 什么地方)."""
 _MEASURES = set("个名人起次家所辆条项支组场处位座户件元倍年天月岁号日点种些批路把份")
 _TAIL = re.compile(r"[？?！!。.\s]+$")
 _LEAD = re.compile(r"^(?:那么|那(?![个种些位名家天次辆条项支座件起段两里儿])|还有|另外)[，,、\s]*")
@@ -84,8 +86,9 @@ def wh_span(body: str) -> tuple[int, int] | None:
     for i, (word, _flag) in enumerate(tokens):
         if _WH_WORD.match(word):
             end = pos + len(word)
-            if i + 1 < len(tokens) and tokens[i + 1][1] == "q":
-                end += len(tokens[i + 1][0])
+            following = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+            if following[1] == "q" or word == "什么" and following[0] in _WH_NOUNS:
+                end += len(following[0])
             return pos, end
         pos += len(word)
     return None
