@@ -10,7 +10,7 @@ Q ?= 全国地方公安机关共设置了多少个公安派出所？
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install ask chat serve test lint eval eval-report eval-cmrc eval-cmrc-validation train-reader bench bench-quick browser-deps clean
+.PHONY: install ask chat serve test lint eval eval-dialogues eval-report eval-cmrc eval-cmrc-validation train-reader bench bench-quick browser-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ lint: install
 
 eval: install
 	$(VENV)/bin/qa eval --gold eval/gold/seeds.jsonl
+
+eval-dialogues: install
+	$(VENV)/bin/qa eval --dialogues eval/gold/dialogues.jsonl --half report
 
 # The seed gold set's report half (never used to fit anything; see eval/README.md).
 eval-report: install

@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--gold", type=Path, help=f"gold .jsonl file (default: {DEFAULT_GOLD.relative_to(DEFAULT_GOLD.parents[2])})")
     source.add_argument("--squad", type=Path, metavar="JSON", help="SQuAD-format file to convert and evaluate")
+    source.add_argument(
+        "--dialogues", type=Path, metavar="JSONL",
+        help="dialogue gold set (eval/gold/dialogues.jsonl): every dialogue through qa chat's Conversation; per-turn "
+        "EM/F1, follow-up and topic-switch accuracy (systems: the product unless --systems names others)",
+    )
     parser.add_argument(
         "--corpus",
         type=Path,
@@ -89,6 +94,8 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     index_dir_given = getattr(args, "index_dir", None) is not None
     progress = not args.no_progress
+    if args.dialogues is not None:
+        return _handle_dialogues(args, settings, index_dir_given)
     if args.squad is not None:
         out = args.out or Path("runs") / f"eval-{args.squad.stem}"
         squad = args.squad
@@ -120,4 +127,28 @@ def handle(args: argparse.Namespace) -> int:
         given=args.given, half=args.half,
     )
     print(console_summary(report))
+    return 0
+
+
+def _handle_dialogues(args: argparse.Namespace, settings: object, index_dir_given: bool) -> int:
+    """`qa eval --dialogues FILE`: the product (or the named --systems) over the dialogue gold set."""
+    from eval.dialogue_report import console_dialogue_summary
+    from eval.dialogues import run_dialogues
+    from eval.gold import GoldError
+    from eval.runner import PRODUCT
+
+    if args.split or args.given:
+        raise GoldError("--split and --given do not apply to --dialogues")
+    out = args.out or Path("runs") / f"eval-{args.dialogues.stem}"
+    if args.corpus:
+        overrides: dict[str, object] = {"corpus": args.corpus}
+        if not index_dir_given:
+            overrides["index_dir"] = out / "index"  # never clobber the main index
+        settings = settings.with_overrides(**overrides)  # type: ignore[attr-defined]
+    systems = args.systems if args.systems != list(SYSTEMS) else [PRODUCT]
+    report = run_dialogues(
+        args.dialogues, settings, systems=systems, half=args.half, limit=args.limit, out_dir=out,  # type: ignore[arg-type]
+        progress=not args.no_progress,
+    )
+    print(console_dialogue_summary(report))
     return 0

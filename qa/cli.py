@@ -184,7 +184,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     pipeline = _pipeline(settings)
     chat = Conversation(pipeline)
     color = sys.stdout.isatty()
-    print(f"问答 chat — {len(pipeline.documents)} articles. Ask in Chinese; /reset clears context, /quit or Ctrl-D exits.")
+    print(
+        f"问答 chat — {len(pipeline.documents)} articles. Ask in Chinese; follow-ups (那它的面积呢？) use the earlier "
+        "turns and show how they were understood; /reset clears context, /quit or Ctrl-D exits."
+    )
     while True:
         try:
             line = input("问> ")
@@ -208,8 +211,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except WendaError as exc:
             print(f"error: {exc}")
             continue
-        if answer.query != answer.question:
-            print(f"   (follow-up, searched: {answer.query})")
+        if answer.understood_as:
+            print(f"（理解为：{answer.understood_as}）")
         print(render_answer(answer, color=color))
 
 

@@ -156,17 +156,20 @@ class QAPipeline:
         return self.retriever.search(question, top_k, self.retrieval_mode, self.weights)
 
     def ask(
-        self, question: str, *, top_k: int | None = None, query: str | None = None, passages: list[Passage] | None = None
+        self, question: str, *, top_k: int | None = None, query: str | None = None, passages: list[Passage] | None = None,
+        reader_question: str | None = None,
     ) -> Answer:
         """Answer `question`; `query` (a follow-up expanded with earlier context) drives retrieval when given;
-        `passages` skips retrieval and reads those (the evaluation's paragraph-given mode)."""
+        `passages` skips retrieval and reads those (the evaluation's paragraph-given mode); `reader_question` (a
+        follow-up rewritten as a standalone question) is what the reader reads instead of `question`, and is
+        returned as `Answer.understood_as`."""
         started = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         search_text = query or question
         top_k = top_k or self.settings.top_k
         if passages is None:
             passages = self.retrieve(search_text, max(top_k, self.settings.read_k))
-        analysis = analyse(question)
+        analysis = analyse(reader_question or question)
         if query:
             extra = [k for k in analyse(query).keywords if k not in analysis.keywords]
             analysis = dataclasses.replace(analysis, keywords=analysis.keywords + extra)
@@ -176,6 +179,7 @@ class QAPipeline:
             question=question, text=None, score=0.0, passages=passages[:top_k],
             encoder=self.index.manifest["encoder"]["name"], reader=self.reader_name,
             retrieval=self.retrieval_mode, query=search_text,
+            understood_as=reader_question if reader_question and reader_question != question else None,
         )
         if result is not None:
             answer.score = result.score

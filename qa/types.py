@@ -68,6 +68,9 @@ class Answer:
     retrieval: str = ""
     query: str = ""
     """The query actually searched (differs from `question` when a follow-up was expanded)."""
+    understood_as: str | None = None
+    """The standalone question a follow-up was understood as (what retrieval and the reader read); None when the
+    turn was taken as it stands."""
     latency_ms: float = 0.0
     candidate: str | None = None
     """When abstaining: the span the reader would have given (for calibration curves; not shown to users)."""

@@ -19,7 +19,7 @@ from embeddings.settings import Settings, get_settings
 from qa.conversation import Conversation
 from qa.pipeline import QAPipeline
 from server import errors, openapi
-from server.api.main import api_router, public_router
+from server.api.main import api_router, openai_router, public_router
 from server.api.routes import docs
 from server.limits import BodySizeLimitMiddleware
 from server.ratelimit import SlidingWindowLimiter
@@ -91,6 +91,7 @@ def create_app(
 
     errors.install(app)
     app.include_router(api_router)
+    app.include_router(openai_router)
     app.include_router(public_router)
     docs.install(app)
     openapi.install(app, settings)

@@ -17,7 +17,7 @@ from embeddings.settings import Settings
 NON_BLANK = r"\S"
 """JSON-Schema pattern of a string with at least one non-whitespace character (what `str.strip()` keeps)."""
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
-_TEXT_FIELDS = {"AskRequest": "question", "ChatRequest": "message"}
+_TEXT_FIELDS = {"AskRequest": "question", "ChatRequest": "message", "UserMessage": "content"}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
             if not settings.api_key:
                 operation.pop("security", None)
                 responses.pop("401", None)
-            if not path.startswith("/api/") or settings.rate_limit_per_minute == 0:
+            if not path.startswith(("/api/", "/v1/")) or settings.rate_limit_per_minute == 0:
                 responses.pop("429", None)
     if not schemas:
         components.pop("schemas", None)

@@ -127,6 +127,11 @@ class AnswerOut(BaseModel):
     reader: str = ""
     retrieval: str = ""
     query: str = ""
+    understood_as: str | None = Field(
+        default=None,
+        description="How a follow-up was understood: the standalone question that was searched and read "
+        "(e.g. 莲前派出所的面积是多少？ for 那它的面积呢？); null when the message was taken as it stands.",
+    )
     latency_ms: float = 0.0
     candidate: str | None = Field(
         default=None,

@@ -1,4 +1,4 @@
-"""The `/api` router (API key and rate limit apply to all of it) and the public routers."""
+"""The `/api` and OpenAI-compatible `/v1` routers (API key and rate limit apply to both) and the public routers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from server.api.routes import ask, chat, documents, health, widget
+from server.api.routes import ask, chat, documents, health, openai_chat, widget
 from server.deps import rate_limit, require_api_key
 from server.schemas import ErrorOut
 
@@ -23,6 +23,12 @@ api_router = APIRouter(
 api_router.include_router(ask.router)
 api_router.include_router(chat.router)
 api_router.include_router(documents.router)
+
+openai_router = APIRouter(
+    prefix="/v1", dependencies=[Depends(rate_limit), Depends(require_api_key)], responses=_errors
+)
+"""OpenAI-compatible routes: the same API key (as a bearer token) and rate limit as /api."""
+openai_router.include_router(openai_chat.router)
 
 public_router = APIRouter()
 public_router.include_router(health.router)

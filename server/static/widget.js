@@ -8,6 +8,9 @@
  * close() and ask(question).
  *
  * Everything the server sends is inserted as text (textContent / text nodes), never as HTML.
+ * A follow-up the server rewrote (answer.understood_as) is shown under the user's message as 理解为：….
+ * The conversation (session id and messages) lives in sessionStorage: it survives a reload of the page;
+ * 清空 deletes the server's session and the stored messages.
  */
 (function () {
   "use strict";
@@ -50,6 +53,7 @@
     citeLabel: "查看出处",
     noAnswer: "资料中没有找到答案",
     related: "可能相关的段落：",
+    understood: "理解为：",
     back: "返回对话",
     viewer: "原文",
     loading: "正在加载原文…",
@@ -164,6 +168,7 @@
     return {
       text: typeof a.text === "string" ? a.text : null,
       message: a.message || null,
+      understood_as: typeof a.understood_as === "string" ? a.understood_as : null,
       citations: (a.citations || []).map(function (c) {
         var out = pick(c);
         out.quote = c.quote;
@@ -280,7 +285,12 @@
 
   function renderItem(item) {
     if (item.kind === "user") {
-      return el("div", { class: "wd-msg wd-user" }, [el("div", { class: "wd-bubble", text: item.text })]);
+      return el("div", { class: "wd-msg wd-user" }, [
+        el("div", { class: "wd-turn" }, [
+          el("div", { class: "wd-bubble", text: item.text }),
+          item.understood ? el("p", { class: "wd-understood", text: T.understood + item.understood }) : null,
+        ]),
+      ]);
     }
     if (item.kind === "answer") return renderAnswer(item.answer);
     return el("div", { class: "wd-msg wd-bot" }, [el("div", { class: "wd-bubble wd-error", role: "alert", text: item.text })]);
@@ -295,9 +305,11 @@
 
   function addItem(item) {
     state.items.push(item);
-    log.appendChild(renderItem(item));
+    var node = renderItem(item);
+    log.appendChild(node);
     saveState();
     scrollLog();
+    return node;
   }
 
   function scrollLog() {
@@ -366,13 +378,20 @@
     pending = true;
     sendBtn.disabled = true;
     panel.setAttribute("aria-busy", "true");
-    addItem({ kind: "user", text: text });
+    var userItem = { kind: "user", text: text };
+    var userNode = addItem(userItem);
     var typing = showTyping();
     var body = { message: text };
     if (state.sid) body.session_id = state.sid;
     return request("/api/chat", { method: "POST", headers: headers(true), body: JSON.stringify(body) })
       .then(function (answer) {
         state.sid = answer.session_id || state.sid;
+        if (answer && typeof answer.understood_as === "string" && answer.understood_as) {
+          userItem.understood = answer.understood_as; // shown under the question, kept across reloads
+          var fresh = renderItem(userItem);
+          if (userNode.isConnected) userNode.replaceWith(fresh);
+          userNode = fresh;
+        }
         addItem({ kind: "answer", answer: slimAnswer(answer) });
       })
       .catch(function (err) { addItem({ kind: "error", text: describeError(err) }); })

@@ -1,18 +1,95 @@
-from qa.conversation import Conversation, subject_of
+"""Multi-turn chat over a real index of the seed articles: follow-ups are rewritten into standalone questions
+that retrieval and the reader both read, new topics are not, and a reset really empties the context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from qa.conversation import DANGLING, Conversation, subject_of
+from qa.dialogue.prefer import prefer
+from qa.pipeline import QAPipeline
+from qa.types import Passage
+
+LIANQIAN_ARTICLE = "000_7ad084b82bbd61de#4"
 
 
 def test_subject_extraction() -> None:
-    assert "莲前派出所" in subject_of("莲前派出所辖区有多少人口？")
+    assert subject_of("莲前派出所辖区有多少人口？") == ["莲前派出所"]
     assert subject_of("那它的面积呢？") == []
 
 
-def test_follow_up_carries_the_subject(seed_pipeline) -> None:  # noqa: ANN001
+def test_the_issue_example_is_rewritten_and_retrieval_prefers_the_previous_article(seed_pipeline: Any) -> None:
     chat = Conversation(seed_pipeline)
     first = chat.ask("莲前派出所辖区有多少人口？")
-    assert first.query == first.question
+    assert first.understood_as is None and first.query == first.question
     second = chat.ask("那它的面积呢？")
-    assert "莲前派出所" in second.query
-    assert second.passages and "莲前" in second.passages[0].text + second.passages[0].title
-    # A question with its own subject is not rewritten.
-    third = chat.ask("正阳派出所建所多少年了？")
-    assert third.query == third.question
+    assert second.question == "那它的面积呢？"
+    assert second.understood_as is not None and "莲前派出所" in second.understood_as
+    assert second.query == second.understood_as  # retrieval read the rewrite …
+    plan_texts = [r.text for r in Conversation(seed_pipeline).plan("那它的面积呢？").rewrites]  # … no context: none
+    assert plan_texts == []
+    assert second.passages[0].doc_id == LIANQIAN_ARTICLE
+    assert chat.turns[-1].understood == second.understood_as
+
+
+def test_a_question_naming_its_own_subject_starts_a_new_topic(seed_pipeline: Any) -> None:
+    chat = Conversation(seed_pipeline)
+    chat.ask("莲前派出所辖区有多少人口？")
+    plan = chat.plan("正阳派出所建所多少年了？")
+    assert plan.kind == "new" and plan.rewrites == ()
+    answer = chat.ask("正阳派出所建所多少年了？")
+    assert answer.understood_as is None and answer.query == answer.question
+    assert chat.plan("他身高多少？").kind == "follow-up"
+
+
+def test_a_long_question_without_a_name_is_read_both_ways(seed_pipeline: Any) -> None:
+    chat = Conversation(seed_pipeline)
+    chat.ask("莲前派出所辖区有多少人口？")
+    plan = chat.plan("全国地方公安机关共设置了多少个公安派出所？")
+    assert plan.kind == "open" and plan.as_is and plan.rewrites
+    assert chat.plan("所长是谁？").kind == "follow-up"
+
+
+def test_reset_empties_the_context(seed_pipeline: Any) -> None:
+    chat = Conversation(seed_pipeline)
+    chat.ask("莲前派出所辖区有多少人口？")
+    chat.reset()
+    assert chat.turns == []
+    answer = chat.ask("那它的面积呢？")
+    assert answer.understood_as is None and answer.query == "那它的面积呢？"
+    assert answer.text is None and answer.message == DANGLING  # not answered from the old topic
+
+
+def test_when_no_rewrite_is_answerable_the_bot_says_what_it_understood(seed_pipeline: Any) -> None:
+    strict = QAPipeline(
+        seed_pipeline.settings.with_overrides(abstain_threshold=1.01), seed_pipeline.index, seed_pipeline.encoder,
+        codes=seed_pipeline.codes,
+    )
+    chat = Conversation(strict)
+    chat.ask("莲前派出所辖区有多少人口？")
+    answer = chat.ask("它的所长是谁？")
+    assert answer.text is None and answer.understood_as and "莲前派出所" in answer.understood_as
+    assert answer.message.endswith(f"（理解为：{answer.understood_as}）")
+
+
+def test_remembered_turns_are_context_without_being_answered(seed_pipeline: Any) -> None:
+    chat = Conversation(seed_pipeline)
+    chat.remember("莲前派出所辖区有多少人口？", answer="15万多人", doc_id=LIANQIAN_ARTICLE, quote="辖区16平方公里分布着3个繁华商圈、15万多人口……")
+    assert chat.context.preferred_docs() == [LIANQIAN_ARTICLE]
+    assert [r.text for r in chat.plan("那它的面积呢？").rewrites][0] == "莲前派出所的面积是多少？"
+
+
+def _passage(doc_id: str, score: float) -> Passage:
+    return Passage(doc_id, doc_id + ".txt", doc_id, doc_id + "#c", 0, 1, "x", score)
+
+
+@pytest.mark.parametrize("k", [60])
+def test_the_preference_reorders_close_passages_and_drops_none(k: int) -> None:
+    passages = [_passage("a", 0.0330), _passage("b", 0.0320), _passage("a", 0.0310), _passage("c", 0.0100)]
+    ranked = prefer(passages, ["b"], k)
+    assert [p.doc_id for p in ranked] == ["b", "a", "a", "c"]
+    far = prefer([_passage("a", 0.0330), _passage("b", 0.0100)], ["b"], k)
+    assert [p.doc_id for p in far] == ["a", "b"]  # a passage far down stays below
+    assert prefer(passages, [], k) == passages

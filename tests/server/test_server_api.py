@@ -25,6 +25,7 @@ ANSWER_KEYS = {
     "reader",
     "retrieval",
     "query",
+    "understood_as",
     "latency_ms",
     "candidate",
 }
@@ -157,7 +158,8 @@ def test_chat_keeps_a_session_and_resolves_follow_ups(client: TestClient) -> Non
         "/api/chat", json={"message": "那它的面积呢？", "session_id": first["session_id"]}
     ).json()
     assert second["session_id"] == first["session_id"] and second["new_session"] is False
-    assert "青山派出所" in second["query"]
+    assert first["understood_as"] is None
+    assert "青山派出所" in second["understood_as"] and second["query"] == second["understood_as"]
     assert second["passages"][0]["doc_id"] == "qingshan"
 
 
@@ -185,6 +187,7 @@ def test_chat_delete_forgets_the_session(client: TestClient) -> None:
         "/api/chat", json={"message": "那它的面积呢？", "session_id": first["session_id"]}
     ).json()
     assert again["new_session"] is True
+    assert again["understood_as"] is None and again["text"] is None  # not answered from the forgotten topic
     assert client.delete("/api/chat/never-existed").status_code == 204
 
 

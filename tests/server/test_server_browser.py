@@ -241,3 +241,46 @@ def test_openapi_docs_render_offline(browser: Any, tiny_settings: Any, tiny_pipe
         assert outside == [], outside
         assert watch.errors == [] and watch.dialogs == []
         page.close()
+
+
+def test_follow_ups_show_how_they_were_understood_across_a_reload_and_clear_empties_the_context(
+    browser: Any, seed_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    watch = PageWatch(page)
+    page.goto(seed_url + "/")
+    page.get_by_role("button", name="打开问答助手").click()
+    box = page.locator("textarea.wd-input")
+
+    def ask(question: str, replies: int) -> None:
+        box.fill(question)
+        box.press("Enter")
+        expect(page.locator(".wd-bot:not(.wd-typing)")).to_have_count(replies + 1, timeout=ANSWER_TIMEOUT_MS)  # + welcome
+        expect(page.locator(".wd-typing")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
+
+    ask("莲前派出所辖区有多少人口？", 1)
+    ask("那它的面积呢？", 2)
+    users = page.locator(".wd-user")
+    expect(users.nth(0).locator(".wd-understood")).to_have_count(0)
+    understood = users.nth(1).locator(".wd-understood")
+    expect(understood).to_contain_text("理解为：莲前派出所")
+    rewrite = understood.inner_text()
+    page.screenshot(path=str(tmp_path / "widget-follow-up.png"))
+
+    # The conversation survives a reload: the rewrite is still shown, and the next follow-up has its context.
+    page.reload()
+    expect(page.locator(".wd-panel")).to_be_visible()  # it was open: it opens again
+    expect(page.locator(".wd-user").nth(1).locator(".wd-understood")).to_have_text(rewrite)
+    ask("所长是谁？", 3)
+    expect(page.locator(".wd-user").nth(2).locator(".wd-understood")).to_contain_text("莲前派出所")
+
+    # 清空 forgets the server's session: a question with no subject of its own is no longer a follow-up.
+    page.get_by_role("button", name="清空对话记录").click()
+    expect(page.locator(".wd-user")).to_have_count(0)
+    ask("那它的面积呢？", 1)
+    expect(page.locator(".wd-user .wd-understood")).to_have_count(0)
+    expect(page.locator(".wd-abstain")).to_have_count(1)
+    assert watch.errors == [] and watch.dialogs == []
+    page.close()
