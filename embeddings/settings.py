@@ -114,21 +114,21 @@ class Settings(BaseSettings):
     reader_max_length: int = Field(default=384, ge=64, le=512, description="Tokens per window the reader reads.")
     reader_stride: int = Field(default=128, ge=0, le=256, description="Tokens shared by neighbouring windows.")
     reader_quantize: bool = Field(default=False, description="Dynamic int8 quantisation of the reader's Linear layers.")
-    reader_rank_weight: float = Field(
-        default=0.0, ge=0.0,
-        description="How much the retrieval rank lowers a span's score (score - w * ln(1 + rank)); fitted on the seed "
-        "gold set's tuning half with `python -m eval.tune`.",
+    reader_rank_weight: float | None = Field(
+        default=None, ge=0.0,
+        description="How much the retrieval rank lowers a span's score (score - w * ln(1 + rank)). None: the reader's "
+        "own (its manifest's policy, fitted on the seed gold set's tuning half by `python -m eval.tune --write`; else 0).",
     )
     abstain_threshold: float | None = Field(
         default=None,
-        description="Answers scoring below this abstain; None = the reader's own (neural: calibrated on held-out "
-        "validation data, see the model's manifest; rules: chosen on the seed gold set).",
+        description="Answers scoring below this abstain; None = the reader's own (neural: its manifest's policy, "
+        "else the threshold calibrated on held-out validation data; rules: chosen on the seed gold set).",
     )
     evidence_threshold: float | None = Field(
         default=None,
         description="Also abstain when the evidence score (keyword coverage of the best sentence, the rule reader's "
         "score) is below this. None: the reader's own policy (neural: no gate unless its "
-        "manifest sets one; rules: their score is the evidence already).",
+        "manifest's policy sets one; rules: their score is the evidence already).",
     )
     max_question_chars: int = Field(default=500, ge=1)
 

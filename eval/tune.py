@@ -2,6 +2,7 @@
 
     python -m eval.tune                       # seed gold set, tuning half, the configured index and reader
     python -m eval.tune --half report         # only to *look* at the chosen values' effect; never to choose
+    python -m eval.tune --write               # also store the best policy in the reader artefact's manifest
 
 The product's retriever and reader run once per question; every window's best span (with its no-answer score)
 and the rule reader's evidence score are kept, then a grid is searched offline:
@@ -126,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=HALVES, default="tuning")
     parser.add_argument("--out", type=Path, default=Path("runs/tune"), help="writes OUT/tune-<half>.json")
     parser.add_argument("--index-dir", type=Path, default=None)
+    parser.add_argument(
+        "--write", action="store_true",
+        help="store the best policy in the shipped reader artefact's manifest (tuning half only)",
+    )
     args = parser.parse_args(argv)
     from eval.runner import load_pipeline
 
@@ -151,6 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.gold.name}, {args.half} half:")
     print(line("current", current))
     print(line("best", best))
+    if args.write:
+        if args.half != "tuning":
+            raise SystemExit("--write stores a policy fitted on the tuning half only")
+        from qa.reader.neural.model import DEFAULT_ARTEFACT, write_policy
+
+        policy = {"threshold": best.threshold, "rank_weight": best.rank_weight, "evidence_threshold": best.evidence,
+                  "fitted_on": f"{args.gold.name}, tuning half ({len(items)} questions), python -m eval.tune",
+                  "f1_all": round(best.f1_all, 4)}
+        write_policy(DEFAULT_ARTEFACT, policy)
+        print(f"policy written to {DEFAULT_ARTEFACT / 'manifest.json'}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from embeddings.settings import Settings
@@ -28,7 +29,7 @@ def make_reader(name: str, scorer: EvidenceScorer, settings: Settings) -> Reader
 def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
     """The transformer reader; when its model cannot be loaded offline, the rule reader (said once)."""
     from qa.reader.neural.model import ReaderModelError, load_qa_model
-    from qa.reader.neural.reader import DecodeOptions, NeuralReader
+    from qa.reader.neural.reader import DecodeOptions, NeuralReader, policy_of
 
     try:
         qa = load_qa_model(settings.reader_model, settings.model_cache_dir, quantize=settings.reader_quantize)
@@ -41,4 +42,8 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
         max_length=settings.reader_max_length, stride=settings.reader_stride,
         max_answer_tokens=settings.reader_max_answer_tokens,
     )
-    return NeuralReader(qa, options, rank_weight=settings.reader_rank_weight)
+    policy = policy_of(qa.manifest)
+    if settings.reader_rank_weight is not None:
+        policy = dataclasses.replace(policy, rank_weight=settings.reader_rank_weight)
+    gated = settings.evidence_threshold is not None or policy.evidence_threshold is not None
+    return NeuralReader(qa, options, policy, evidence=RuleReader(scorer) if gated else None)

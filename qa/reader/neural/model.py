@@ -214,6 +214,16 @@ def save_artefact(model: Any, path: Path, manifest: dict[str, Any]) -> int:
     return size
 
 
+def write_policy(path: Path, policy: dict[str, Any]) -> None:
+    """Record the answering policy (`reader.policy_of` reads it) in the artefact's manifest, atomically."""
+    manifest = read_manifest(Path(path))
+    manifest["policy"] = policy
+    tmp = Path(path) / f".{MANIFEST_FILE}.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.chmod(0o644)
+    os.replace(tmp, Path(path) / MANIFEST_FILE)
+
+
 def _quantize(model: Any) -> Any:
     """Dynamic int8 quantisation of the Linear layers (CPU)."""
     import torch

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
-from qa.reader.base import ReaderResult
+from qa.reader.base import Reader, ReaderResult
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
 from qa.reader.neural.windows import make_windows
@@ -84,20 +85,42 @@ def _rows(windows, lo: int, hi: int):  # noqa: ANN001, ANN202  (Windows slice; i
     )
 
 
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """When the reader answers: confidence threshold, retrieval-rank weight, optional evidence gate."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    rank_weight: float = 0.0
+    """A span's score is lowered by rank_weight * ln(1 + its passage's retrieval rank)."""
+    evidence_threshold: float | None = None
+    """Also abstain when the rule reader's evidence score (keyword coverage of its best sentence) is below this."""
+
+
+def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
+    """The artefact's policy: its `policy` (fitted by `python -m eval.tune --write`) over its validation
+    `calibration` threshold, over the defaults (a model from elsewhere)."""
+    policy = manifest.get("policy") or {}
+    calibrated = (manifest.get("calibration") or {}).get("threshold")
+    threshold = policy.get("threshold", calibrated if calibrated is not None else DEFAULT_THRESHOLD)
+    gate = policy.get("evidence_threshold")
+    return AnswerPolicy(float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate))
+
+
 class NeuralReader:
     """Reader over an extractive-QA transformer (`wenda-e5-small-qa` or any Hugging Face QA model)."""
 
-    evidence_threshold: float | None = None
-
     def __init__(
-        self, qa: QAModel, options: DecodeOptions | None = None, threshold: float | None = None, rank_weight: float = 0.0
+        self, qa: QAModel, options: DecodeOptions | None = None, policy: AnswerPolicy | None = None,
+        evidence: Reader | None = None,
     ) -> None:
         self.qa = qa
         self.options = options or DecodeOptions()
-        self.rank_weight = rank_weight
-        """A span's score is lowered by rank_weight * ln(1 + its passage's retrieval rank)."""
-        calibrated = qa.manifest.get("calibration", {}).get("threshold")
-        self.abstain_threshold = float(threshold if threshold is not None else calibrated if calibrated is not None else DEFAULT_THRESHOLD)
+        self.policy = policy or policy_of(qa.manifest)
+        self.rank_weight = self.policy.rank_weight
+        self.abstain_threshold = self.policy.threshold
+        self.evidence_threshold = self.policy.evidence_threshold
+        self.evidence = evidence
+        """Scores the evidence (`ReaderResult.evidence`) when given; the pipeline gates on it."""
         self.name = "neural" if qa.name == "wenda-e5-small-qa" else f"neural:{qa.name}"
 
     def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
@@ -109,7 +132,11 @@ class NeuralReader:
         doc = documents[passage.doc_id]
         start, end = trim(doc.text, passage.start + best.start, passage.start + best.end)
         s_start, s_end = sentence_bounds(doc.text, start, end, passage.start, passage.end)
-        return ReaderResult(passage, start, end, s_start, s_end, round(confidence(best.margin), 4))
+        evidence = None
+        if self.evidence is not None:
+            scored = self.evidence.read(question, passages, documents)
+            evidence = scored.score if scored is not None else 0.0
+        return ReaderResult(passage, start, end, s_start, s_end, round(confidence(best.margin), 4), evidence)
 
 
 def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

@@ -63,3 +63,40 @@ def test_a_broken_artefact_falls_back_to_rules(make_settings, tmp_path: Path, ca
         reader = make_reader("neural", EvidenceScorer(lambda t: 1.0, {}), settings)
     assert isinstance(reader, RuleReader)
     assert "answering with the rule reader" in caplog.text and "unreadable weights" in caplog.text
+
+
+def test_the_manifest_policy_sets_threshold_rank_weight_and_evidence_gate() -> None:
+    from qa.reader.neural.reader import DEFAULT_THRESHOLD, AnswerPolicy, policy_of
+
+    assert policy_of({}) == AnswerPolicy(DEFAULT_THRESHOLD, 0.0, None)
+    assert policy_of({"calibration": {"threshold": 0.8}}) == AnswerPolicy(0.8, 0.0, None)
+    fitted = {"calibration": {"threshold": 0.8}, "policy": {"threshold": 0.6, "rank_weight": 1.0, "evidence_threshold": 0.2}}
+    assert policy_of(fitted) == AnswerPolicy(0.6, 1.0, 0.2)  # the seed-tuned policy wins over the validation one
+
+
+def test_an_evidence_gate_scores_the_evidence_with_the_rule_reader(tiny_dir: Path, model_cache_dir: Path) -> None:
+    from qa.reader.neural.reader import AnswerPolicy
+
+    qa = load_qa_model(str(tiny_dir), model_cache_dir)
+    doc = Document("d1", "a.txt", "标题", ARTICLE)
+    passages = [_passage(doc, 0, len(doc.text))]
+    question = analyse("全国共设置多少个派出所？")
+    plain = NeuralReader(qa).read(question, passages, {"d1": doc})
+    assert plain is not None and plain.evidence is None
+    rules = RuleReader(EvidenceScorer(lambda t: 1.0, {}))
+    gated = NeuralReader(qa, policy=AnswerPolicy(0.5, 0.0, 0.3), evidence=rules)
+    result = gated.read(question, passages, {"d1": doc})
+    expected = rules.read(question, passages, {"d1": doc})
+    assert result is not None and expected is not None and gated.evidence_threshold == 0.3
+    assert result.evidence == expected.score and (result.start, result.end) == (plain.start, plain.end)
+
+
+def test_write_policy_keeps_the_rest_of_the_manifest(tmp_path: Path) -> None:
+    from qa.reader.neural.model import read_manifest, write_policy
+    from qa.reader.neural.reader import policy_of
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"format": "wenda-qa-delta-v1", "calibration": {"threshold": 0.9}}), encoding="utf-8")
+    write_policy(tmp_path, {"threshold": 0.4, "rank_weight": 0.5, "evidence_threshold": None})
+    manifest = read_manifest(tmp_path)
+    assert manifest["calibration"] == {"threshold": 0.9} and policy_of(manifest).threshold == 0.4
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
