@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     reader_max_answer_tokens: int = Field(default=48, ge=1, le=256, description="Longest answer span, in tokens.")
     reader_max_length: int = Field(default=384, ge=64, le=512, description="Tokens per window the reader reads.")
     reader_stride: int = Field(default=128, ge=0, le=256, description="Tokens shared by neighbouring windows.")
+    reader_max_windows: int | None = Field(
+        default=None, ge=1,
+        description="The reader reads at most this many windows per question, in passage rank order (None: the "
+        "reader's own, its manifest's policy, else every window of the read_k passages); its cost is linear in windows.",
+    )
     reader_quantize: bool = Field(default=False, description="Dynamic int8 quantisation of the reader's Linear layers.")
     reader_rank_weight: float | None = Field(
         default=None, ge=0.0,

@@ -9,6 +9,8 @@ and the rule reader's evidence score are kept, then a grid is searched offline:
 
 - `rank_weight` a: a span's score is lowered by a * ln(1 + rank of its passage) (retrieval enters the ranking);
 - `threshold` t: abstain when sigmoid(span score - its window's no-answer score) < t;
+- `max_windows` w: read only the first w windows (passage rank order); the smallest budget within
+  SPEED_TOLERANCE of the best F1-all is chosen, since the reader's cost is linear in windows;
 - `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate).
 
 The objective is the mean over all questions of F1 (answerable, answered), 1 (unanswerable, abstained) or 0,
@@ -18,6 +20,7 @@ the same "F1 over all" the evaluation reports. Ties go to the simpler policy (no
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -34,6 +37,9 @@ DEFAULT_GOLD = REPO_ROOT / "eval" / "gold" / "seeds.jsonl"
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 GATES: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
+WINDOW_BUDGETS: tuple[int | None, ...] = (2, 3, 4, 6, 8, None)
+SPEED_TOLERANCE = 0.01
+"""The smallest window budget whose best F1-all is within this of the best without a budget is chosen."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Candidate:
     score: float
     null: float
     text: str
+    window: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class Outcome:
     abstention: float | None
     false_abstention: float
     n: int
+    max_windows: int | None = None
 
 
 def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict[str, Any]]:
@@ -68,30 +76,31 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
     if not isinstance(reader, NeuralReader):
         raise SystemExit(f"the configured reader is {pipe.reader_name!r}, not the neural reader")
     rules = pipe.with_options(reader="rules").reader
+    every_window = dataclasses.replace(reader.options, max_windows=None)
     rows = []
     for item in tqdm(items, desc="collect", unit="q", disable=not progress):
         analysis = analyse(item.question)
         passages = pipe.retrieve(item.question, max(pipe.settings.top_k, pipe.settings.read_k))[: pipe.settings.read_k]
-        spans = predict_spans(reader.qa, item.question, [p.text for p in passages], reader.options)
+        spans = predict_spans(reader.qa, item.question, [p.text for p in passages], every_window)
         cands = []
         for s in spans:
             p = passages[s.passage]
             doc = pipe.index.doc_by_id[p.doc_id]
             a, b = trim(doc.text, p.start + s.start, p.start + s.end)
-            cands.append(Candidate(s.passage, s.score, s.null, doc.text[a:b]))
+            cands.append(Candidate(s.passage, s.score, s.null, doc.text[a:b], s.window))
         evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None
         rows.append({"id": item.id, "answers": list(item.answers), "type": item.type, "keywords": bool(analysis.keywords),
                      "evidence": evidence.score if evidence is not None else 0.0, "candidates": cands})
     return rows
 
 
-def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None) -> Outcome:
-    """The metrics of one policy over collected rows."""
+def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None, w: int | None = None) -> Outcome:
+    """The metrics of one policy over collected rows (`w`: only the spans of the first w windows)."""
     total = em = f1 = 0.0
     n_ans = n_un = abst_un = abst_ans = 0
     for row in rows:
         answer = None
-        cands = row["candidates"]
+        cands = [c for c in row["candidates"] if w is None or c.window < w]
         if cands and row["keywords"]:
             best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank))
             margin = best.score - best.null
@@ -111,14 +120,22 @@ def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None)
                 abst_un += 1
                 total += 1.0
     return Outcome(a, t, g, total / max(1, len(rows)), em / max(1, n_ans), f1 / max(1, n_ans),
-                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows))
+                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w)
 
 
-def search(rows: Sequence[dict[str, Any]]) -> tuple[Outcome, list[Outcome]]:
-    """Every policy of the grid, and the best (ties: no gate, smaller rank weight, threshold nearer 0.5)."""
-    grid = [outcome(rows, a, t, g) for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES]
-    best = max(grid, key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.rank_weight, -abs(o.threshold - 0.5)))
-    return best, grid
+def search(rows: Sequence[dict[str, Any]], budgets: Sequence[int | None] = (None,)) -> tuple[Outcome, list[Outcome]]:
+    """Every policy of the grid, and the best: the smallest window budget whose best F1-all is within
+    SPEED_TOLERANCE of the best with every window; within a budget ties go to no gate, a smaller rank weight, a
+    threshold nearer 0.5."""
+    grid = [outcome(rows, a, t, g, w) for w in budgets for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES]
+
+    def best_of(w: int | None) -> Outcome:
+        return max((o for o in grid if o.max_windows == w),
+                   key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.rank_weight, -abs(o.threshold - 0.5)))
+
+    top = max(best_of(w).f1_all for w in budgets)
+    fast = [w for w in budgets if best_of(w).f1_all >= top - SPEED_TOLERANCE]
+    return best_of(min(fast, key=lambda w: math.inf if w is None else w)), grid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     pipe = load_pipeline(settings)
     items = [i for i in load_gold(args.gold) if half_of(i.id) == args.half]
     rows = collect(pipe, items)
-    best, grid = search(rows)
-    current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold)
+    best, grid = search(rows, WINDOW_BUDGETS)
+    current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold,
+                      pipe.reader.options.max_windows)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"tune-{args.half}.json").write_text(
         json.dumps({"gold": str(args.gold), "half": args.half, "questions": len(items), "best": asdict(best),
@@ -149,19 +167,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     def line(name: str, o: Outcome) -> str:
         ab = "-" if o.abstention is None else f"{100 * o.abstention:.1f}"
-        return (f"{name:<8} rank_weight {o.rank_weight:<4} threshold {o.threshold:<5} evidence {o.evidence!s:<5} "
+        return (f"{name:<8} windows {o.max_windows!s:<4} rank_weight {o.rank_weight:<4} threshold {o.threshold:<5} "
+                f"evidence {o.evidence!s:<5} "
                 f"F1-all {100 * o.f1_all:.1f}  EM {100 * o.em:.1f}  F1 {100 * o.f1:.1f}  abstention {ab}  "
                 f"false abstention {100 * o.false_abstention:.1f}  ({o.n} q)")
 
     print(f"{args.gold.name}, {args.half} half:")
     print(line("current", current))
     print(line("best", best))
+    for w in WINDOW_BUDGETS:
+        o = max((o for o in grid if o.max_windows == w), key=lambda o: o.f1_all)
+        print(line(f"w={w}", o))
     if args.write:
         if args.half != "tuning":
             raise SystemExit("--write stores a policy fitted on the tuning half only")
         from qa.reader.neural.model import DEFAULT_ARTEFACT, write_policy
 
         policy = {"threshold": best.threshold, "rank_weight": best.rank_weight, "evidence_threshold": best.evidence,
+                  "max_windows": best.max_windows,
                   "fitted_on": f"{args.gold.name}, tuning half ({len(items)} questions), python -m eval.tune",
                   "f1_all": round(best.f1_all, 4)}
         write_policy(DEFAULT_ARTEFACT, policy)

@@ -38,12 +38,14 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
             _warned.add(str(exc))
             log.warning("%s; answering with the rule reader instead", exc)
         return RuleReader(scorer)
-    options = DecodeOptions(
-        max_length=settings.reader_max_length, stride=settings.reader_stride,
-        max_answer_tokens=settings.reader_max_answer_tokens,
-    )
     policy = policy_of(qa.manifest)
     if settings.reader_rank_weight is not None:
         policy = dataclasses.replace(policy, rank_weight=settings.reader_rank_weight)
+    options = DecodeOptions(
+        max_length=settings.reader_max_length,
+        stride=settings.reader_stride,
+        max_answer_tokens=settings.reader_max_answer_tokens,
+        max_windows=settings.reader_max_windows if settings.reader_max_windows is not None else policy.max_windows,
+    )
     gated = settings.evidence_threshold is not None or policy.evidence_threshold is not None
     return NeuralReader(qa, options, policy, evidence=RuleReader(scorer) if gated else None)

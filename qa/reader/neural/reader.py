@@ -33,6 +33,8 @@ class DecodeOptions:
     stride: int = 128
     max_answer_tokens: int = 48
     batch_size: int = 16
+    max_windows: int | None = None
+    """Read at most this many windows, in passage rank order (the reader's cost is linear in windows)."""
 
 
 def confidence(margin: float) -> float:
@@ -60,6 +62,8 @@ def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: Dec
     windows = make_windows(qa.tokenizer, question, texts, options.max_length, options.stride)
     if len(windows) == 0:
         return []
+    if options.max_windows is not None and len(windows) > options.max_windows:
+        windows = _rows(windows, 0, options.max_windows)
     spans: list[SpanScore] = []
     for lo in range(0, len(windows), options.batch_size):
         hi = min(lo + options.batch_size, len(windows))
@@ -94,6 +98,8 @@ class AnswerPolicy:
     """A span's score is lowered by rank_weight * ln(1 + its passage's retrieval rank)."""
     evidence_threshold: float | None = None
     """Also abstain when the rule reader's evidence score (keyword coverage of its best sentence) is below this."""
+    max_windows: int | None = None
+    """Read at most this many windows (see `DecodeOptions.max_windows`)."""
 
 
 def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
@@ -102,8 +108,11 @@ def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
     policy = manifest.get("policy") or {}
     calibrated = (manifest.get("calibration") or {}).get("threshold")
     threshold = policy.get("threshold", calibrated if calibrated is not None else DEFAULT_THRESHOLD)
-    gate = policy.get("evidence_threshold")
-    return AnswerPolicy(float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate))
+    gate, windows = policy.get("evidence_threshold"), policy.get("max_windows")
+    return AnswerPolicy(
+        float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate),
+        None if windows is None else int(windows),
+    )
 
 
 class NeuralReader:
