@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from server.schemas import AnswerOut, _non_blank
 
@@ -71,7 +71,7 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field(default=MODEL_ID, description="Any name; the reply names the model that answered.")
     messages: list[Message] = Field(min_length=1, max_length=100)
-    stream: bool = Field(default=False, description="Send the reply as server-sent events (chat.completion.chunk).")
+    stream: StrictBool = Field(default=False, description="Send the reply as server-sent events (chat.completion.chunk).")
 
 
 class CompletionMessage(BaseModel):

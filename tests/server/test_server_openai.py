@@ -87,6 +87,7 @@ def test_bad_requests_are_422_and_no_question_is_said(make_client: Callable[...,
     assert client.post(url, json={"messages": [{"role": "user", "content": "  "}]}).status_code == 422
     assert client.post(url, json={"messages": [{"role": "user", "content": "问" * 21}]}).status_code == 422
     assert client.post(url, json={"messages": [{"role": "robot", "content": FACT_QUESTION}]}).status_code == 422
+    assert client.post(url, json={"messages": [{"role": "user", "content": FACT_QUESTION}], "stream": 0}).status_code == 422
     body = client.post(url, json={"messages": [{"role": "system", "content": "hi"}], "temperature": 0}).json()
     assert body["choices"][0]["message"]["content"] == NO_QUESTION
 

@@ -23,6 +23,14 @@ from server.schemas import ErrorOut
 router = APIRouter(tags=["openai"])
 
 
+SSE_EVENT = {
+    "type": "object",
+    "description": "One server-sent event: `data` is a JSON `chat.completion.chunk`, the last one `[DONE]`.",
+    "required": ["data"],
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}},
+}
+
+
 @router.get("/models", response_model=ModelList)
 async def models() -> ModelList:
     """The one model this server answers with."""
@@ -36,7 +44,7 @@ async def models() -> ModelList:
         200: {
             "description": "A `chat.completion`, or with `stream: true` server-sent `chat.completion.chunk` events "
             "ending in `data: [DONE]`.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         },
         422: {"model": ErrorOut, "description": "No messages, a blank or over-long user message, or a bad body."},
     },
