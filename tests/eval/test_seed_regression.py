@@ -23,7 +23,7 @@ def test_seed_metrics_stay_above_floors(tmp_path: Path, make_settings: Callable[
     config = json.loads(FLOORS.read_text(encoding="utf-8"))
     floors: dict[str, float] = config["floors"]
     settings = make_settings(tmp_path / "index", [SEEDS])
-    report = run_eval(GOLD, settings, systems=[config.get("system", PRODUCT)], progress=False)
+    report = run_eval(GOLD, settings, systems=[config.get("system", PRODUCT)], progress=False, half=config.get("half"))
     measured = report.systems[0].overall.to_dict()
     assert not report.gold_warnings, "gold records do not match the seed index: " + "; ".join(report.gold_warnings[:5])
     below = {
