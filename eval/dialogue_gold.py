@@ -8,12 +8,11 @@ of it must contain; null when it has none, e.g. national statistics).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.gold import GoldError, GoldItem, parse_item
+from eval.gold import GoldError, GoldItem, load_records, parse_item
 
 TURN_KINDS = ("first", "follow-up", "topic-switch")
 MIN_TURNS, MAX_TURNS = 2, 4
@@ -59,27 +58,4 @@ def parse_dialogue(record: Any, where: str = "dialogue") -> Dialogue:
 
 def load_dialogues(path: Path | str, limit: int | None = None) -> list[Dialogue]:
     """Read a dialogue `.jsonl` file (blank lines skipped); ids must be unique."""
-    path = Path(path)
-    if not path.is_file():
-        raise GoldError(f"dialogue file not found: {path}")
-    dialogues: list[Dialogue] = []
-    seen: set[str] = set()
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GoldError(f"{where}: invalid JSON ({exc.msg})") from exc
-            dialogue = parse_dialogue(record, where)
-            if dialogue.id in seen:
-                raise GoldError(f"{where}: duplicate id {dialogue.id!r}")
-            seen.add(dialogue.id)
-            dialogues.append(dialogue)
-            if limit is not None and len(dialogues) >= limit:
-                break
-    if not dialogues:
-        raise GoldError(f"dialogue file has no dialogues: {path}")
-    return dialogues
+    return load_records(path, parse_dialogue, kind="dialogue", unit="dialogues", limit=limit)

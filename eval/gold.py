@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from embeddings.errors import WendaError
 
@@ -119,12 +119,21 @@ def half_of(item_id: str) -> str:
     return HALVES[int(hashlib.sha1((HALF_SALT + item_id).encode("utf-8")).hexdigest()[:8], 16) % 2]
 
 
-def load_gold(path: Path | str, limit: int | None = None) -> list[GoldItem]:
-    """Read a gold `.jsonl` file (blank lines skipped); ids must be unique."""
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
+
+
+def load_records(path: Path | str, parse: Callable[[Any, str], T], *, kind: str, unit: str, limit: int | None = None) -> list[T]:
+    """Parse every line of a `.jsonl` gold file with `parse(record, "file:line")` (blank lines skipped); ids
+    (`.id` of what `parse` returns) must be unique. `kind` and `unit` name the file and its records in errors."""
     path = Path(path)
     if not path.is_file():
-        raise GoldError(f"gold file not found: {path}")
-    items: list[GoldItem] = []
+        raise GoldError(f"{kind} file not found: {path}")
+    out: list[T] = []
     seen: set[str] = set()
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -135,16 +144,21 @@ def load_gold(path: Path | str, limit: int | None = None) -> list[GoldItem]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise GoldError(f"{where}: invalid JSON ({exc.msg})") from exc
-            item = parse_item(record, where)
-            if item.id in seen:
-                raise GoldError(f"{where}: duplicate id {item.id!r}")
-            seen.add(item.id)
-            items.append(item)
-            if limit is not None and len(items) >= limit:
+            parsed = parse(record, where)
+            if parsed.id in seen:
+                raise GoldError(f"{where}: duplicate id {parsed.id!r}")
+            seen.add(parsed.id)
+            out.append(parsed)
+            if limit is not None and len(out) >= limit:
                 break
-    if not items:
-        raise GoldError(f"gold file has no questions: {path}")
-    return items
+    if not out:
+        raise GoldError(f"{kind} file has no {unit}: {path}")
+    return out
+
+
+def load_gold(path: Path | str, limit: int | None = None) -> list[GoldItem]:
+    """Read a gold `.jsonl` file (blank lines skipped); ids must be unique."""
+    return load_records(path, parse_item, kind="gold", unit="questions", limit=limit)
 
 
 def write_gold(path: Path | str, items: Iterable[GoldItem]) -> int:

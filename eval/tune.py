@@ -123,19 +123,23 @@ def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None,
                    abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w)
 
 
+def best_per_budget(grid: Sequence[Outcome], budgets: Sequence[int | None]) -> dict[int | None, Outcome]:
+    """The best policy of each window budget; ties go to no gate, a smaller rank weight, a threshold nearer 0.5."""
+    return {
+        w: max((o for o in grid if o.max_windows == w),
+               key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.rank_weight, -abs(o.threshold - 0.5)))
+        for w in budgets
+    }
+
+
 def search(rows: Sequence[dict[str, Any]], budgets: Sequence[int | None] = (None,)) -> tuple[Outcome, list[Outcome]]:
     """Every policy of the grid, and the best: the smallest window budget whose best F1-all is within
-    SPEED_TOLERANCE of the best with every window; within a budget ties go to no gate, a smaller rank weight, a
-    threshold nearer 0.5."""
+    SPEED_TOLERANCE of the best of any budget (see `best_per_budget` for ties within a budget)."""
     grid = [outcome(rows, a, t, g, w) for w in budgets for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES]
-
-    def best_of(w: int | None) -> Outcome:
-        return max((o for o in grid if o.max_windows == w),
-                   key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.rank_weight, -abs(o.threshold - 0.5)))
-
-    top = max(best_of(w).f1_all for w in budgets)
-    fast = [w for w in budgets if best_of(w).f1_all >= top - SPEED_TOLERANCE]
-    return best_of(min(fast, key=lambda w: math.inf if w is None else w)), grid
+    bests = best_per_budget(grid, budgets)
+    top = max(o.f1_all for o in bests.values())
+    fast = [w for w, o in bests.items() if o.f1_all >= top - SPEED_TOLERANCE]
+    return bests[min(fast, key=lambda w: math.inf if w is None else w)], grid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.gold.name}, {args.half} half:")
     print(line("current", current))
     print(line("best", best))
-    for w in WINDOW_BUDGETS:
-        o = max((o for o in grid if o.max_windows == w), key=lambda o: o.f1_all)
+    for w, o in best_per_budget(grid, WINDOW_BUDGETS).items():
         print(line(f"w={w}", o))
     if args.write:
         if args.half != "tuning":
