@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50, description="Passages returned with an answer.")
     read_k: int = Field(default=5, ge=1, le=50, description="Passages the reader reads (independent of top_k).")
     candidates: int = Field(default=50, ge=1, description="Hits taken from each retriever before fusion.")
+    max_passage_chars: int | None = Field(
+        default=900, ge=50,
+        description="A passage grows over overlapping top-ranked chunks of its article up to this many characters "
+        "(None: no limit); the reader's cost is linear in the text it reads.",
+    )
     rrf_k: int = 60
     weight_bm25: float = 1.0
     weight_dense: float | None = Field(

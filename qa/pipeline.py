@@ -151,9 +151,9 @@ class QAPipeline:
             "corpus": manifest.get("corpus", []),
         }
 
-    def retrieve(self, question: str, top_k: int) -> list:
+    def retrieve(self, question: str, top_k: int) -> list[Passage]:
         """Ranked passages for a question (no reading)."""
-        return self.retriever.search(question, top_k, self.retrieval_mode, self.weights)
+        return self.retriever.search(question, top_k, self.retrieval_mode, self.weights, self.settings.max_passage_chars)
 
     def ask(
         self, question: str, *, top_k: int | None = None, query: str | None = None, passages: list[Passage] | None = None,

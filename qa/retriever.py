@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from embeddings.store import LoadedIndex
@@ -52,29 +53,40 @@ class HybridRetriever:
         fused = rrf(rankings, weights.k)
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
-    def search(self, query: str, top_k: int, mode: str = "hybrid", weights: FusionWeights | None = None) -> list[Passage]:
-        """The top-k passages; overlapping chunks of one article are merged (transitively) before the cut."""
-        weights = weights or FusionWeights()
-        merged: list[Passage] = []
-        for row, score in self.rank(query, mode, weights):
-            chunk = self.index.chunks[row]
-            doc = self.index.doc_by_id[chunk.doc_id]
-            overlapping = [p for p in merged if p.doc_id == chunk.doc_id and chunk.start < p.end and p.start < chunk.end]
-            if not overlapping:
-                if len(merged) < top_k:
-                    merged.append(Passage(doc.doc_id, doc.source, doc.title, chunk.chunk_id, chunk.start, chunk.end, chunk.text, round(score, 6)))
-                continue
-            # Grow the best-ranked overlapping passage over the chunk and any passage the union now touches.
-            keep = overlapping[0]
-            start, end = min(keep.start, chunk.start), max(keep.end, chunk.end)
-            absorbed = True
-            while absorbed:
-                absorbed = False
-                for other in merged:
-                    if other is not keep and other.doc_id == keep.doc_id and other.start < end and start < other.end:
-                        start, end = min(start, other.start), max(end, other.end)
-                        merged.remove(other)
-                        absorbed = True
-                        break
-            merged[merged.index(keep)] = dataclasses.replace(keep, start=start, end=end, text=doc.text[start:end])
-        return merged
+    def search(
+        self, query: str, top_k: int, mode: str = "hybrid", weights: FusionWeights | None = None,
+        max_chars: int | None = None,
+    ) -> list[Passage]:
+        """The top-k passages for a query (see `merge_passages`)."""
+        return merge_passages(self.index, self.rank(query, mode, weights or FusionWeights()), top_k, max_chars)
+
+
+def merge_passages(
+    index: LoadedIndex, ranked: Iterable[tuple[int, float]], top_k: int, max_chars: int | None = None
+) -> list[Passage]:
+    """The top-k passages of ranked chunk rows, best first.
+
+    Only the chunks ranked before the k-th distinct passage is filled take part: one that overlaps passages
+    already taken from its article joins them into one (neighbouring chunks share a sentence), unless the
+    result would be longer than `max_chars`, in which case it is skipped, as most of its text is already there.
+    Lower-ranked chunks never grow a passage: growing them over every overlapping candidate made passages of
+    whole articles, which the reader pays for window by window.
+    """
+    merged: list[Passage] = []
+    for row, score in ranked:
+        if len(merged) >= top_k:
+            break
+        chunk = index.chunks[row]
+        doc = index.doc_by_id[chunk.doc_id]
+        touching = [p for p in merged if p.doc_id == chunk.doc_id and chunk.start < p.end and p.start < chunk.end]
+        if not touching:
+            merged.append(Passage(doc.doc_id, doc.source, doc.title, chunk.chunk_id, chunk.start, chunk.end, chunk.text, round(score, 6)))
+            continue
+        start = min(chunk.start, *(p.start for p in touching))
+        end = max(chunk.end, *(p.end for p in touching))
+        if max_chars is not None and end - start > max_chars:
+            continue
+        keep = touching[0]
+        grown = dataclasses.replace(keep, start=start, end=end, text=doc.text[start:end])
+        merged = [grown if p is keep else p for p in merged if p is keep or all(p is not t for t in touching)]
+    return merged
