@@ -123,7 +123,14 @@ class Settings(BaseSettings):
         description="The reader reads at most this many windows per question, in passage rank order (None: the "
         "reader's own, its manifest's policy, else every window of the read_k passages); its cost is linear in windows.",
     )
-    reader_quantize: bool = Field(default=False, description="Dynamic int8 quantisation of the reader's Linear layers.")
+    reader_runtime: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="What runs the shipped reader: onnx (ONNX Runtime, exported into the model cache on first use; "
+        "no torch at answer time), torch, or auto (onnx when onnxruntime is installed, else torch). Other models run on torch.",
+    )
+    reader_quantize: bool = Field(
+        default=False, description="Dynamic int8 quantisation of the reader (ONNX Runtime's int8 copy, or torch's)."
+    )
     reader_rank_weight: float | None = Field(
         default=None, ge=0.0,
         description="How much the retrieval rank lowers a span's score (score - w * ln(1 + rank)). None: the reader's "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -18,11 +20,13 @@ from embeddings.errors import WendaError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+log = logging.getLogger(__name__)
 BACKEND_ENV = "WENDA_ENCODER_BACKEND"
 AUTO_BACKEND = "auto"
 NUMPY_BACKEND = "numpy"
 ST_BACKEND = "sentence-transformers"
-BACKENDS = (AUTO_BACKEND, NUMPY_BACKEND, ST_BACKEND)
+ONNX_BACKEND = "onnx"
+BACKENDS = (AUTO_BACKEND, NUMPY_BACKEND, ST_BACKEND, ONNX_BACKEND)
 
 _FIX = (
     "Hugging Face cannot be reached from here, so nothing is downloaded; point WENDA_EMBEDDING_MODEL "
@@ -45,7 +49,7 @@ class EncoderBackendError(WendaError, ValueError):
 
 @dataclass
 class EncoderInfo:
-    """What was configured and what was actually loaded; `backend` is "numpy" or "sentence-transformers"."""
+    """What was configured and what was actually loaded; `backend` is "numpy", "onnx" or "sentence-transformers"."""
 
     name: str
     resolved: str
@@ -112,9 +116,10 @@ def load_encoder(spec: str, cache_dir: Path, backend: str = AUTO_BACKEND) -> Tex
     """Load `spec` once per process: "wenda-w2v-zh" (built into `cache_dir` if missing), a local directory, or a
     Hub name already in the local Hugging Face cache. Raises EncoderUnavailableError, never downloads.
 
-    `backend` ("auto", "numpy" or "sentence-transformers"; "auto" defers to $WENDA_ENCODER_BACKEND) picks how a
-    wenda build runs: "auto" and "numpy" use `NumpyWordEncoder`, which never imports torch ("auto" falls back to
-    sentence-transformers for a wenda directory it cannot run; "numpy" raises EncoderBackendError instead).
+    `backend` ("auto", "numpy", "onnx" or "sentence-transformers"; "auto" defers to $WENDA_ENCODER_BACKEND) picks
+    how a wenda build runs: "auto" and "numpy" use `NumpyWordEncoder` for the word-vector encoder, "auto" and
+    "onnx" run wenda-e5-small on ONNX Runtime; neither imports torch ("auto" falls back to sentence-transformers
+    for a model it cannot run that way; "numpy"/"onnx" raise EncoderBackendError instead).
     Other models always run on sentence-transformers. `info.backend` says which one was used.
     """
     backend = resolve_backend(backend)
@@ -163,6 +168,9 @@ def _load(spec: str, cache_dir: Path, backend: str) -> TextEncoder:
             path = ensure_e5_model(cache_dir)
         except (ValueError, OSError) as exc:
             raise EncoderUnavailableError(spec, str(exc)) from exc
+        fast = _open_onnx(path, cache_dir, spec, backend)
+        if fast is not None:
+            return fast
         model = _open(str(path), spec, trust_remote_code=False)
         return _wrap(model, spec, str(path.absolute()), builtin=True)
     if spec == BUILTIN_NAME:
@@ -200,6 +208,30 @@ def _open_numpy(path: Path, spec: str, backend: str) -> TextEncoder | None:
                 f"the numpy encoder backend cannot run {path.absolute()} ({exc}); "
                 f"unset {BACKEND_ENV} or set it to {ST_BACKEND}"
             ) from exc
+        return None
+
+
+def _open_onnx(path: Path, cache_dir: Path, spec: str, backend: str) -> TextEncoder | None:
+    """wenda-e5-small on ONNX Runtime ("auto" when onnxruntime is installed, or "onnx"), else None (the
+    sentence-transformers model runs it); a failed export under "auto" is said once and falls back."""
+    if backend not in (AUTO_BACKEND, ONNX_BACKEND):
+        return None
+    from embeddings import onnx_runtime
+
+    if not onnx_runtime.available():
+        if backend == ONNX_BACKEND:
+            raise EncoderBackendError(f"the onnx encoder backend needs the onnxruntime package; unset {BACKEND_ENV}")
+        return None
+    from embeddings.encoders.onnx_encoder import load_onnx_e5
+
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        info = EncoderInfo(spec, str(path.absolute()), int(config["hidden_size"]), True, True, ONNX_BACKEND)
+        return load_onnx_e5(path, cache_dir, info)
+    except Exception as exc:  # noqa: BLE001  (any export/load failure: sentence-transformers runs the model)
+        if backend == ONNX_BACKEND:
+            raise EncoderBackendError(f"the onnx encoder backend cannot run {spec} ({exc})") from exc
+        log.warning("%s cannot run on ONNX Runtime (%s); using sentence-transformers", spec, exc)
         return None
 
 

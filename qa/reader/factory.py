@@ -32,7 +32,10 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
     from qa.reader.neural.reader import DecodeOptions, NeuralReader, policy_of
 
     try:
-        qa = load_qa_model(settings.reader_model, settings.model_cache_dir, quantize=settings.reader_quantize)
+        qa = load_qa_model(
+            settings.reader_model, settings.model_cache_dir, quantize=settings.reader_quantize,
+            runtime=settings.reader_runtime,
+        )
     except ReaderModelError as exc:
         if str(exc) not in _warned:
             _warned.add(str(exc))

@@ -46,6 +46,7 @@ class QAModel:
     tokenizer: Any
     model: Any
     manifest: dict[str, Any] = field(default_factory=dict)
+    runtime: str = "torch"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,27 +58,50 @@ class QAModel:
         return out.start_logits.float().numpy(), out.end_logits.float().numpy()
 
 
-_MODELS: dict[tuple[str, str, bool], QAModel] = {}
+RUNTIMES = ("auto", "onnx", "torch")
+_MODELS: dict[tuple[str, str, bool, str], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def load_qa_model(spec: str | Path | None, cache_dir: Path, *, quantize: bool = False) -> QAModel:
+def load_qa_model(spec: str | Path | None, cache_dir: Path, *, quantize: bool = False, runtime: str = "auto") -> Any:
     """The QA model named by `spec` (None or 'wenda-e5-small-qa' = the shipped artefact; a directory; a Hub name in
-    the local cache), loaded once per process. Raises ReaderModelError with a one-line reason."""
+    the local cache), loaded once per process. Raises ReaderModelError with a one-line reason.
+
+    `runtime`: "onnx" runs a wenda artefact on ONNX Runtime (exported once; `quantize` = its int8 copy), "torch"
+    on PyTorch (`quantize` = torch dynamic int8), "auto" = ONNX Runtime when it is installed and the model is a
+    wenda artefact, else torch (and torch when the export fails, said once). Other models always run on torch."""
     spec_s = str(spec) if spec else QA_MODEL_NAME
-    key = (spec_s, str(Path(cache_dir).expanduser()), quantize)
+    if runtime not in RUNTIMES:
+        raise ReaderModelError(f"unknown reader runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    key = (spec_s, str(Path(cache_dir).expanduser()), quantize, runtime)
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
-            model = _load(spec_s, Path(cache_dir).expanduser(), quantize)
+            model = _load(spec_s, Path(cache_dir).expanduser(), quantize, runtime)
             _MODELS[key] = model
     return model
 
 
-def _load(spec: str, cache_dir: Path, quantize: bool) -> QAModel:
-    quiet_transformers()
+def _load(spec: str, cache_dir: Path, quantize: bool, runtime: str) -> Any:
     path = DEFAULT_ARTEFACT if spec == QA_MODEL_NAME else Path(spec).expanduser()
-    if (path / MANIFEST_FILE).is_file() and (path / WEIGHTS_FILE).is_file():
+    artefact = (path / MANIFEST_FILE).is_file() and (path / WEIGHTS_FILE).is_file()
+    if artefact and runtime != "torch":
+        from embeddings import onnx_runtime
+
+        if onnx_runtime.available():
+            from qa.reader.neural.onnx_model import load_onnx_artefact
+
+            name = QA_MODEL_NAME if path == DEFAULT_ARTEFACT else str(path)
+            try:
+                return load_onnx_artefact(path, cache_dir, name, quantize=quantize)
+            except ReaderModelError as exc:
+                if runtime == "onnx":
+                    raise
+                log.warning("%s; the reader runs on PyTorch instead", exc)
+        elif runtime == "onnx":
+            raise ReaderModelError("reader runtime 'onnx' needs the onnxruntime package (pip install onnxruntime)")
+    quiet_transformers()
+    if artefact:
         qa = load_artefact(path, cache_dir)
     elif path.is_dir() or spec != str(path) or spec.startswith(("/", ".", "~")):
         if not path.is_dir():
@@ -87,6 +111,7 @@ def _load(spec: str, cache_dir: Path, quantize: bool) -> QAModel:
         qa = _load_hf(spec, spec)
     if quantize:
         qa.model = _quantize(qa.model)
+        qa.runtime = "torch-int8"
     return qa
 
 

@@ -8,6 +8,7 @@ maps back to exact characters.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,52 +41,84 @@ class Windows:
         return (self.starts >= 0) & (self.ends > self.starts)
 
 
+def backend(tokenizer: Any) -> Any:
+    """The `tokenizers.Tokenizer` under a Hugging Face fast tokenizer (or `tokenizer` itself when it is one)."""
+    return getattr(tokenizer, "backend_tokenizer", tokenizer)
+
+
+def pad_id(tokenizer: Any) -> int:
+    """The padding token id: the Hugging Face tokenizer's, else the backend's padding, else `<pad>`/`[PAD]`."""
+    value = getattr(tokenizer, "pad_token_id", None)
+    if value is not None:
+        return int(value)
+    raw = backend(tokenizer)
+    padding = getattr(raw, "padding", None)
+    if padding and padding.get("pad_id") is not None:
+        return int(padding["pad_id"])
+    for token in ("<pad>", "[PAD]"):
+        found = raw.token_to_id(token)
+        if found is not None:
+            return int(found)
+    return 0
+
+
 def cut_question(tokenizer: Any, question: str, max_tokens: int = MAX_QUESTION_TOKENS) -> str:
     """`question` shortened to its first `max_tokens` tokens (whole characters)."""
-    enc = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = enc["offset_mapping"]
+    offsets = backend(tokenizer).encode(question, add_special_tokens=False).offsets
     if len(offsets) <= max_tokens:
         return question
     return question[: offsets[max_tokens - 1][1]]
+
+
+_TRUNCATION_LOCK = threading.Lock()
+"""Truncation is state of the shared tokenizer: set, used and cleared under this lock."""
 
 
 def make_windows(
     tokenizer: Any, question: str, passages: Sequence[str], max_length: int = 384, stride: int = 128,
     *, pad_to: int | None = None,
 ) -> Windows:
-    """Encode `question` against every passage; long passages become several overlapping windows."""
-    question = cut_question(tokenizer, question, min(MAX_QUESTION_TOKENS, max(1, max_length // 4)))
-    n_question = len(tokenizer(question, add_special_tokens=False)["input_ids"])
-    room = max_length - n_question - tokenizer.num_special_tokens_to_add(pair=True)
+    """Encode `question` against every passage; long passages become several overlapping windows.
+
+    `tokenizer` is a Hugging Face fast tokenizer or a bare `tokenizers.Tokenizer` (the ONNX Runtime path, which
+    never imports transformers); both give the same windows as the fast tokenizer's own
+    `truncation="only_second"` with overflowing tokens."""
+    raw = backend(tokenizer)
+    question = cut_question(raw, question, min(MAX_QUESTION_TOKENS, max(1, max_length // 4)))
+    n_question = len(raw.encode(question, add_special_tokens=False).ids)
+    room = max_length - n_question - raw.num_special_tokens_to_add(True)
     stride = max(0, min(stride, room // 2))
-    n = len(passages)
-    if n == 0:
+    if not passages:
         empty = np.zeros((0, 0), dtype=np.int64)
         return Windows(empty, empty, empty, empty, np.zeros(0, dtype=np.int64))
-    enc = tokenizer(
-        [question] * n, list(passages), truncation="only_second", max_length=max_length, stride=stride,
-        return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest",
-        return_token_type_ids=False,
-    )
-    ids = np.asarray(enc["input_ids"], dtype=np.int64)
-    mask = np.asarray(enc["attention_mask"], dtype=np.int64)
-    rows, length = ids.shape
-    starts = np.full((rows, length), -1, dtype=np.int64)
-    ends = np.full((rows, length), -1, dtype=np.int64)
-    tokens = tokenizer.convert_ids_to_tokens
-    for r in range(rows):
-        seq = enc.sequence_ids(r)
-        pieces = tokens(enc["input_ids"][r])
-        for t, (sid, (a, b)) in enumerate(zip(seq, enc["offset_mapping"][r], strict=True)):
-            if sid == 1 and pieces[t] not in _MARKERS:
+    with _TRUNCATION_LOCK:
+        saved_truncation, saved_padding = raw.truncation, raw.padding
+        raw.no_padding()
+        raw.enable_truncation(max_length, stride=stride, strategy="only_second")
+        try:
+            encodings = raw.encode_batch([(question, p) for p in passages])
+        finally:
+            raw.no_truncation()
+            if saved_truncation:
+                raw.enable_truncation(**{k: v for k, v in saved_truncation.items() if v is not None})
+            if saved_padding:
+                raw.enable_padding(**{k: v for k, v in saved_padding.items() if v is not None})
+    rows = [(i, e) for i, top in enumerate(encodings) for e in (top, *top.overflowing)]
+    length = max(len(e.ids) for _, e in rows)
+    if pad_to is not None:
+        length = max(length, pad_to)
+    n = len(rows)
+    ids = np.full((n, length), pad_id(tokenizer), dtype=np.int64)
+    mask = np.zeros((n, length), dtype=np.int64)
+    starts = np.full((n, length), -1, dtype=np.int64)
+    ends = np.full((n, length), -1, dtype=np.int64)
+    for r, (_, e) in enumerate(rows):
+        ids[r, : len(e.ids)] = e.ids
+        mask[r, : len(e.ids)] = e.attention_mask
+        for t, (sid, (a, b), piece) in enumerate(zip(e.sequence_ids, e.offsets, e.tokens, strict=True)):
+            if sid == 1 and piece not in _MARKERS:
                 starts[r, t], ends[r, t] = a, b
-    passage = np.asarray(enc["overflow_to_sample_mapping"], dtype=np.int64)
-    if pad_to is not None and length < pad_to:
-        extra = pad_to - length
-        ids = np.pad(ids, ((0, 0), (0, extra)), constant_values=tokenizer.pad_token_id or 0)
-        mask = np.pad(mask, ((0, 0), (0, extra)))
-        starts = np.pad(starts, ((0, 0), (0, extra)), constant_values=-1)
-        ends = np.pad(ends, ((0, 0), (0, extra)), constant_values=-1)
+    passage = np.asarray([i for i, _ in rows], dtype=np.int64)
     return Windows(ids, mask, starts, ends, passage)
 
 

@@ -59,3 +59,18 @@ def test_very_long_questions_are_cut(tokenizer) -> None:  # noqa: ANN001
     assert question.startswith(short) and len(tokenizer(short, add_special_tokens=False)["input_ids"]) <= 10
     w = make_windows(tokenizer, question, ["莲前派出所辖区面积16平方公里。"], max_length=64, stride=16)
     assert w.selectable().any()
+
+
+def test_a_bare_tokenizers_file_gives_the_same_windows(tokenizer) -> None:  # noqa: ANN001
+    """The ONNX Runtime path tokenises with `tokenizers` alone: its windows equal the fast tokenizer's."""
+    from tokenizers import Tokenizer
+
+    bare = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    passages = ["莲前派出所辖区面积16平方公里，人口15万多人。" * 30, "短", "  全国共设置公安派出所4万余个。\n第二行 "]
+    for max_length, stride in ((384, 128), (64, 16)):
+        a = make_windows(tokenizer, "莲前派出所辖区有多大？", passages, max_length, stride, pad_to=400)
+        b = make_windows(bare, "莲前派出所辖区有多大？", passages, max_length, stride, pad_to=400)
+        assert len(a) > len(passages)  # the long passage overflowed
+        for name in ("input_ids", "attention_mask", "starts", "ends", "passage"):
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert bare.truncation is None and bare.padding is None  # the shared tokenizer is left as it was
