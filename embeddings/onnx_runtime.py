@@ -13,8 +13,10 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,35 @@ def session(path: Path) -> Any:
     # Worker threads that spin while waiting steal the CPU from everything else on a 2-core machine.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+@dataclass(frozen=True)
+class SharedTokenizer:
+    """A `tokenizers.Tokenizer` parsed once per process and shared by the encoder and the reader (parsing the
+    250k-piece e5 file takes a second or more), with the lock its users hold while truncation is set on it."""
+
+    backend_tokenizer: Any
+    pad_token_id: int
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+
+
+_TOKENIZERS: dict[str, SharedTokenizer] = {}
+_TOKENIZERS_LOCK = threading.Lock()
+
+
+def shared_tokenizer(path: Path, pad_id: int) -> SharedTokenizer:
+    """The tokenizer file at `path`, loaded once per process (truncation and padding off)."""
+    key = str(Path(path).resolve())
+    with _TOKENIZERS_LOCK:
+        found = _TOKENIZERS.get(key)
+        if found is None:
+            from tokenizers import Tokenizer
+
+            raw = Tokenizer.from_file(key)
+            raw.no_truncation()
+            raw.no_padding()
+            found = _TOKENIZERS[key] = SharedTokenizer(raw, int(pad_id))
+    return found
 
 
 def read_marker(export_dir: Path) -> dict[str, Any] | None:

@@ -31,14 +31,16 @@ ONNX_BACKEND = "onnx"
 class OnnxEncoder:
     """A sentence encoder (mean pooling, normalised) over an ONNX Runtime session; safe to share across threads."""
 
-    def __init__(self, session: Any, tokenizer: Any, info: Any, config: dict[str, Any], table: np.ndarray) -> None:
+    def __init__(
+        self, session: Any, tokenizer: onnx_runtime.SharedTokenizer, info: Any, config: dict[str, Any], table: np.ndarray,
+    ) -> None:
         self.session = session
         self.table = table
         """The word-embedding matrix (memory-mapped)."""
         self.tokenizer = tokenizer
         self.info = info
         self.prompts: dict[str, str] = config.get("prompts") or {}
-        self.pad_id = int(config["pad_id"])
+        self.max_length = int(config["max_length"])
         self._lock = threading.Lock()
 
     @property
@@ -52,14 +54,20 @@ class OnnxEncoder:
         if not texts:
             return out
         prompt = self.prompts.get("query" if query else "passage", "")
-        encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
+        raw = self.tokenizer.backend_tokenizer
+        with self.tokenizer.lock:
+            raw.enable_truncation(self.max_length)
+            try:
+                encodings = raw.encode_batch([prompt + t for t in texts])
+            finally:
+                raw.no_truncation()
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         from tqdm import tqdm
 
         for lo in tqdm(range(0, len(order), batch_size), desc="encode", unit="batch", disable=not progress):
             rows = order[lo : lo + batch_size]
             length = max(len(encodings[i].ids) for i in rows)
-            ids = np.full((len(rows), length), self.pad_id, dtype=np.int64)
+            ids = np.full((len(rows), length), self.tokenizer.pad_token_id, dtype=np.int64)
             mask = np.zeros((len(rows), length), dtype=np.int64)
             for r, i in enumerate(rows):
                 n = len(encodings[i].ids)
@@ -85,14 +93,16 @@ def export_e5(model_dir: Path, cache_dir: Path, progress: bool = True) -> Path:
 
 def load_onnx_e5(model_dir: Path, cache_dir: Path, info: Any) -> OnnxEncoder:
     """The e5 encoder on ONNX Runtime (`info` is the EncoderInfo to report)."""
-    from tokenizers import Tokenizer
-
     target = export_e5(model_dir, cache_dir)
     config = json.loads((target / CONFIG_FILE).read_text(encoding="utf-8"))
-    tokenizer = Tokenizer.from_file(str(target / TOKENIZER_FILE))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(int(config["max_length"]))
+    tokenizer = e5_tokenizer(target)
     return OnnxEncoder(onnx_runtime.session(target / MODEL_FILE), tokenizer, info, config, word_embeddings(target))
+
+
+def e5_tokenizer(export: Path) -> onnx_runtime.SharedTokenizer:
+    """The export's tokenizer, shared with the reader (which reads with the same pieces)."""
+    config = json.loads((Path(export) / CONFIG_FILE).read_text(encoding="utf-8"))
+    return onnx_runtime.shared_tokenizer(Path(export) / TOKENIZER_FILE, int(config["pad_id"]))
 
 
 def word_embeddings(export: Path) -> np.ndarray:

@@ -280,7 +280,7 @@ def test_default_backend_is_numpy_and_env_var_selects(
     with pytest.raises(EncoderBackendError, match=BACKEND_ENV):
         load_encoder(BUILTIN_NAME, cache_dir)
     with pytest.raises(EncoderBackendError, match="unknown encoder backend"):
-        load_encoder(BUILTIN_NAME, cache_dir, backend="onnx")
+        load_encoder(BUILTIN_NAME, cache_dir, backend="jax")
 
 
 def test_numpy_path_never_imports_torch(builtin: NumpyWordEncoder, cache_dir: Path) -> None:

@@ -71,7 +71,8 @@ def cut_question(tokenizer: Any, question: str, max_tokens: int = MAX_QUESTION_T
 
 
 _TRUNCATION_LOCK = threading.Lock()
-"""Truncation is state of the shared tokenizer: set, used and cleared under this lock."""
+"""Truncation is state of the tokenizer: set, used and cleared under the tokenizer's own `lock` (the shared ONNX
+Runtime tokenizer, which the encoder also uses) or this one."""
 
 
 def make_windows(
@@ -91,7 +92,7 @@ def make_windows(
     if not passages:
         empty = np.zeros((0, 0), dtype=np.int64)
         return Windows(empty, empty, empty, empty, np.zeros(0, dtype=np.int64))
-    with _TRUNCATION_LOCK:
+    with getattr(tokenizer, "lock", None) or _TRUNCATION_LOCK:
         saved_truncation, saved_padding = raw.truncation, raw.padding
         raw.no_padding()
         raw.enable_truncation(max_length, stride=stride, strategy="only_second")
