@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     api_key: str | None = None
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit.")
+    followup_rank_penalty: float | None = Field(
+        default=None, ge=0.0,
+        description="Chat: subtracted from a reading's score per place in the list of readings of a turn (as it "
+        "stands, then the rewrites); None: the measured default for the reader (qa.conversation: 0 for the neural "
+        "reader, 0.05 for the rules).",
+    )
     session_ttl_s: int = 1800
     max_sessions: int = 1000
     max_body_bytes: int = 16_384

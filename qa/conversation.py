@@ -25,6 +25,10 @@ RANK_PENALTY = 0.05
 """Subtracted from a reading's score per place in the list (as it stands first, then the rewrites, most plausible
 first): near-ties go to the more plausible reading. The smallest of 0, 0.05, 0.1, 0.2 with the best share of
 follow-ups rewritten with the right subject on the tuning half of eval/gold/dialogues.jsonl (rule reader)."""
+NEURAL_RANK_PENALTY = 0.0
+"""The same for the neural reader, chosen by follow-ups answered right on the dialogue tuning half (27 dialogues,
+49 follow-ups; `WENDA_FOLLOWUP_RANK_PENALTY=v qa eval --dialogues … --half tuning`): 0 / 0.05 / 0.1 / 0.2 / 0.3 / 0.5
+gave 75.5 / 71.4 / 73.5 / 73.5 / 73.5 / 73.5 % (rewritten with the right subject 77.5 / 75.5 / 75.5 / 75.5 / 75.5 / 75.5 %)."""
 DANGLING = (
     "资料中没有找到答案：这个问题要有上文才能理解（“它”“他”“该所”“那…呢”指的是前面说过的对象），但对话里还没有"
     "上文。请把问题问完整，说出问的是哪个单位、哪个人或哪件事。"
@@ -74,10 +78,16 @@ class Conversation:
     pipeline: QAPipeline
     max_turns: int = 20
     context: Context = field(default_factory=Context)
-    rank_penalty: float = RANK_PENALTY
+    rank_penalty: float | None = None
+    """None: `settings.followup_rank_penalty`, else the measured default for the pipeline's reader."""
 
     def __post_init__(self) -> None:
         self.context.max_turns = self.max_turns
+        if self.rank_penalty is None:
+            configured = self.pipeline.settings.followup_rank_penalty
+            neural = self.pipeline.reader_name.startswith("neural")
+            default = NEURAL_RANK_PENALTY if neural else RANK_PENALTY
+            self.rank_penalty = default if configured is None else configured
 
     @property
     def turns(self) -> list[TurnRecord]:
@@ -110,7 +120,7 @@ class Conversation:
                 passages = prefer(pipe.retrieve(rewrite.text, depth), preferred, pipe.weights.k)
                 answer = pipe.ask(question, top_k=top_k, query=rewrite.text, passages=passages, reader_question=rewrite.text)
                 options.append((rewrite, answer))
-        chosen, answer = _pick(options, self.rank_penalty)
+        chosen, answer = _pick(options, float(self.rank_penalty or 0.0))
         if plan.kind == "dangling" and answer.text is not None:
             answer.candidate, answer.text, answer.citations = answer.text, None, []
             answer.message = DANGLING
