@@ -11,7 +11,9 @@ and the rule reader's evidence score are kept, then a grid is searched offline:
 - `threshold` t: abstain when sigmoid(span score - its window's no-answer score) < t;
 - `max_windows` w: read only the first w windows (passage rank order); the smallest budget within
   SPEED_TOLERANCE of the best F1-all is chosen, since the reader's cost is linear in windows;
-- `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate).
+- `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate);
+- `type_penalty` p: a span with no numeral loses p when the question asks for a number or a date (the best
+  PER_WINDOW spans of each window are kept so that a typed span can win).
 
 The objective is the mean over all questions of F1 (answerable, answered), 1 (unanswerable, abstained) or 0,
 the same "F1 over all" the evaluation reports. Ties go to the simpler policy (no gate, smaller a, t near 0.5).
@@ -38,6 +40,8 @@ RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 GATES: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 WINDOW_BUDGETS: tuple[int | None, ...] = (2, 3, 4, 6, 8, None)
+TYPE_PENALTIES = (0.0, 2.0, 5.0)
+PER_WINDOW = 5
 SPEED_TOLERANCE = 0.01
 """The smallest window budget whose best F1-all is within this of the best without a budget is chosen."""
 
@@ -49,6 +53,7 @@ class Candidate:
     null: float
     text: str
     window: int = 0
+    untyped: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,20 +68,21 @@ class Outcome:
     false_abstention: float
     n: int
     max_windows: int | None = None
+    type_penalty: float = 0.0
 
 
 def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict[str, Any]]:
     """Per question: the candidate spans of every retrieved passage and the rule reader's evidence score."""
     from tqdm import tqdm
 
-    from qa.reader.neural.reader import NeuralReader, predict_spans, trim
+    from qa.reader.neural.reader import NeuralReader, predict_spans, trim, untyped
     from qa.reader.question import analyse
 
     reader = pipe.reader
     if not isinstance(reader, NeuralReader):
         raise SystemExit(f"the configured reader is {pipe.reader_name!r}, not the neural reader")
     rules = pipe.with_options(reader="rules").reader
-    every_window = dataclasses.replace(reader.options, max_windows=None)
+    every_window = dataclasses.replace(reader.options, max_windows=None, per_window=PER_WINDOW)
     rows = []
     for item in tqdm(items, desc="collect", unit="q", disable=not progress):
         analysis = analyse(item.question)
@@ -87,14 +93,17 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
             p = passages[s.passage]
             doc = pipe.index.doc_by_id[p.doc_id]
             a, b = trim(doc.text, p.start + s.start, p.start + s.end)
-            cands.append(Candidate(s.passage, s.score, s.null, doc.text[a:b], s.window))
+            text = doc.text[a:b]
+            cands.append(Candidate(s.passage, s.score, s.null, text, s.window, untyped(analysis.qtype, text)))
         evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None
         rows.append({"id": item.id, "answers": list(item.answers), "type": item.type, "keywords": bool(analysis.keywords),
                      "evidence": evidence.score if evidence is not None else 0.0, "candidates": cands})
     return rows
 
 
-def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None, w: int | None = None) -> Outcome:
+def outcome(
+    rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None, w: int | None = None, p: float = 0.0
+) -> Outcome:
     """The metrics of one policy over collected rows (`w`: only the spans of the first w windows)."""
     total = em = f1 = 0.0
     n_ans = n_un = abst_un = abst_ans = 0
@@ -102,7 +111,7 @@ def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None,
         answer = None
         cands = [c for c in row["candidates"] if w is None or c.window < w]
         if cands and row["keywords"]:
-            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank))
+            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped else 0.0))
             margin = best.score - best.null
             conf = 1.0 / (1.0 + math.exp(-margin)) if margin > -700 else 0.0
             if conf >= t and (g is None or row["evidence"] >= g):
@@ -120,14 +129,15 @@ def outcome(rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None,
                 abst_un += 1
                 total += 1.0
     return Outcome(a, t, g, total / max(1, len(rows)), em / max(1, n_ans), f1 / max(1, n_ans),
-                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w)
+                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w, p)
 
 
 def best_per_budget(grid: Sequence[Outcome], budgets: Sequence[int | None]) -> dict[int | None, Outcome]:
     """The best policy of each window budget; ties go to no gate, a smaller rank weight, a threshold nearer 0.5."""
     return {
         w: max((o for o in grid if o.max_windows == w),
-               key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.rank_weight, -abs(o.threshold - 0.5)))
+               key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.type_penalty, -o.rank_weight,
+                              -abs(o.threshold - 0.5)))
         for w in budgets
     }
 
@@ -135,7 +145,8 @@ def best_per_budget(grid: Sequence[Outcome], budgets: Sequence[int | None]) -> d
 def search(rows: Sequence[dict[str, Any]], budgets: Sequence[int | None] = (None,)) -> tuple[Outcome, list[Outcome]]:
     """Every policy of the grid, and the best: the smallest window budget whose best F1-all is within
     SPEED_TOLERANCE of the best of any budget (see `best_per_budget` for ties within a budget)."""
-    grid = [outcome(rows, a, t, g, w) for w in budgets for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES]
+    grid = [outcome(rows, a, t, g, w, p) for w in budgets for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES
+            for p in TYPE_PENALTIES]
     bests = best_per_budget(grid, budgets)
     top = max(o.f1_all for o in bests.values())
     fast = [w for w, o in bests.items() if o.f1_all >= top - SPEED_TOLERANCE]
@@ -163,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = collect(pipe, items)
     best, grid = search(rows, WINDOW_BUDGETS)
     current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold,
-                      pipe.reader.options.max_windows)
+                      pipe.reader.options.max_windows, pipe.reader.policy.type_penalty)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"tune-{args.half}.json").write_text(
         json.dumps({"gold": str(args.gold), "half": args.half, "questions": len(items), "best": asdict(best),
@@ -172,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     def line(name: str, o: Outcome) -> str:
         ab = "-" if o.abstention is None else f"{100 * o.abstention:.1f}"
         return (f"{name:<8} windows {o.max_windows!s:<4} rank_weight {o.rank_weight:<4} threshold {o.threshold:<5} "
-                f"evidence {o.evidence!s:<5} "
+                f"evidence {o.evidence!s:<5} type_penalty {o.type_penalty:<4} "
                 f"F1-all {100 * o.f1_all:.1f}  EM {100 * o.em:.1f}  F1 {100 * o.f1:.1f}  abstention {ab}  "
                 f"false abstention {100 * o.false_abstention:.1f}  ({o.n} q)")
 
@@ -187,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         from qa.reader.neural.model import DEFAULT_ARTEFACT, write_policy
 
         policy = {"threshold": best.threshold, "rank_weight": best.rank_weight, "evidence_threshold": best.evidence,
-                  "max_windows": best.max_windows,
+                  "max_windows": best.max_windows, "type_penalty": best.type_penalty,
                   "fitted_on": f"{args.gold.name}, tuning half ({len(items)} questions), python -m eval.tune",
                   "f1_all": round(best.f1_all, 4)}
         write_policy(DEFAULT_ARTEFACT, policy)

@@ -49,6 +49,7 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
         stride=settings.reader_stride,
         max_answer_tokens=settings.reader_max_answer_tokens,
         max_windows=settings.reader_max_windows if settings.reader_max_windows is not None else policy.max_windows,
+        per_window=5 if policy.type_penalty else 1,
     )
     gated = settings.evidence_threshold is not None or policy.evidence_threshold is not None
     return NeuralReader(qa, options, policy, evidence=RuleReader(scorer) if gated else None)

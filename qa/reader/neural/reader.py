@@ -9,6 +9,7 @@ held-out validation data (recorded in the artefact's manifest).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,8 @@ class DecodeOptions:
     batch_size: int = 16
     max_windows: int | None = None
     """Read at most this many windows, in passage rank order (the reader's cost is linear in windows)."""
+    per_window: int = 1
+    """Candidate spans kept per window (more than one only matters with `AnswerPolicy.type_penalty`)."""
 
 
 def confidence(margin: float) -> float:
@@ -69,7 +72,7 @@ def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: Dec
         hi = min(lo + options.batch_size, len(windows))
         part = _rows(windows, lo, hi)
         start, end = qa.logits(part.input_ids, part.attention_mask)
-        for s in window_spans(start, end, part, options.max_answer_tokens):
+        for s in window_spans(start, end, part, options.max_answer_tokens, options.per_window):
             spans.append(SpanScore(s.passage, s.window + lo, s.start, s.end, s.score, s.null))
     spans.sort(key=lambda s: -s.score)
     return spans
@@ -100,6 +103,18 @@ class AnswerPolicy:
     """Also abstain when the rule reader's evidence score (keyword coverage of its best sentence) is below this."""
     max_windows: int | None = None
     """Read at most this many windows (see `DecodeOptions.max_windows`)."""
+    type_penalty: float = 0.0
+    """Subtracted from the score of a span with no digit or numeral when the question asks for a number or a
+    date (answer-type checking: 莲前派出所的面积 should not be answered 大、人口多)."""
+
+
+TYPED = frozenset({"number", "date", "duration"})
+_NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几]")
+
+
+def untyped(qtype: str, text: str) -> bool:
+    """Whether `text` cannot be the answer to a question of type `qtype` (a number or date without a numeral)."""
+    return qtype in TYPED and _NUMERAL.search(text) is None
 
 
 def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
@@ -111,7 +126,7 @@ def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
     gate, windows = policy.get("evidence_threshold"), policy.get("max_windows")
     return AnswerPolicy(
         float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate),
-        None if windows is None else int(windows),
+        None if windows is None else int(windows), float(policy.get("type_penalty", 0.0)),
     )
 
 
@@ -136,7 +151,15 @@ class NeuralReader:
         spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
         if not spans:
             return None
-        best = max(spans, key=lambda s: s.score - self.rank_weight * math.log1p(s.passage))
+        penalty = self.policy.type_penalty
+
+        def ranked(s: SpanScore) -> float:
+            value = s.score - self.rank_weight * math.log1p(s.passage)
+            if penalty and untyped(question.qtype, passages[s.passage].text[s.start : s.end]):
+                value -= penalty
+            return value
+
+        best = max(spans, key=ranked)
         passage = passages[best.passage]
         doc = documents[passage.doc_id]
         start, end = trim(doc.text, passage.start + best.start, passage.start + best.end)
