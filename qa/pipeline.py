@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from embeddings.documents import Document
 from embeddings.errors import IndexNotFoundError
@@ -65,7 +62,6 @@ class QAPipeline:
         self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
         self.retriever = HybridRetriever(index, encoder, settings.candidates)
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
-        self._idf = self._idf_table(index)
         scorer = EvidenceScorer(self.idf, self.codes)
         self.reader: Reader = make_reader(reader or settings.reader, scorer, settings)
         self.reader_name = self.reader.name
@@ -111,17 +107,9 @@ class QAPipeline:
             return settings.weight_dense
         return BUILTIN_DENSE_WEIGHT if index.manifest["encoder"].get("name") == BUILTIN_ENCODER else MODEL_DENSE_WEIGHT
 
-    @staticmethod
-    def _idf_table(index: LoadedIndex) -> np.ndarray:
-        df = np.diff(index.bm25.weights.indptr).astype(np.float64)
-        n = max(index.bm25.size, 1)
-        return np.log1p((n - df + 0.5) / (df + 0.5))
-
     def idf(self, term: str) -> float:
-        """Inverse document frequency over chunks; unseen terms get the rarest term's weight."""
-        i = self.index.bm25.vocab.get(term)
-        n = max(self.index.bm25.size, 1)
-        return float(self._idf[i]) if i is not None else math.log1p((n + 0.5) / 0.5)
+        """Inverse document frequency over chunks (`BM25Index.idf`)."""
+        return self.index.bm25.idf(term)
 
     # -- queries --------------------------------------------------------------------------------------
     @property
