@@ -26,7 +26,7 @@ from eval.runner import SYSTEMS, load_pipeline
 from qa.answer_match import exact_match, f1_score
 
 if TYPE_CHECKING:
-    from embeddings.settings import Settings
+    from qa import Settings
     from qa.pipeline import QAPipeline
     from qa.types import Answer
 

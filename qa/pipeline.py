@@ -36,10 +36,10 @@ def _encoder(settings: Settings) -> Any:
     """The configured encoder, falling back to the built-in one (with a warning) when it is not available offline."""
     from embeddings.encoders import load_encoder, resolve_encoder_spec
 
-    spec, warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir)
+    spec, warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir, settings.encoder_backend)
     if warning:
         log.warning(warning)
-    return load_encoder(spec, settings.model_cache_dir)
+    return load_encoder(spec, settings.model_cache_dir, settings.encoder_backend)
 
 
 class QAPipeline:

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from embeddings.settings import Settings, get_settings
+from qa import Settings, get_settings
 from qa.conversation import Conversation
 from qa.pipeline import QAPipeline
 from server import errors, openapi
