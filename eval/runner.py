@@ -259,7 +259,7 @@ def run_eval(
         pipe.ask(items[0].question, top_k=k)
     results = [evaluate_system(pipe, name, items, k, progress, given=given) for name in names]
     product = results[0]
-    info = pipe.info()
+    info = pipe.info().to_dict()
     report = Report(
         gold=str(gold_path),
         questions=len(items),

@@ -7,9 +7,9 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from embeddings.documents import Document
+from embeddings.encoders import TextEncoder
 from embeddings.errors import IndexNotFoundError
 from embeddings.settings import BUILTIN_ENCODER, Settings
 from embeddings.store import BuildReport, LoadedIndex, build_index, current_version, load_index
@@ -20,7 +20,7 @@ from qa.reader.factory import make_reader
 from qa.reader.question import analyse
 from qa.retriever import FusionWeights, HybridRetriever
 from qa.synonyms import load_codes
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, IndexInfo, Passage
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ MODEL_DENSE_WEIGHT = 1.0
 NOT_FOUND = "资料中没有找到答案：检索到的文章没有明确说明这一点。"
 
 
-def _encoder(settings: Settings) -> Any:
+def _encoder(settings: Settings) -> TextEncoder:
     """The configured encoder, falling back to the built-in one (with a warning) when it is not available offline."""
     from embeddings.encoders import load_encoder, resolve_encoder_spec
 
@@ -49,7 +49,7 @@ class QAPipeline:
         self,
         settings: Settings,
         index: LoadedIndex,
-        encoder: Any,
+        encoder: TextEncoder,
         *,
         retrieval_mode: str | None = None,
         reader: str | None = None,
@@ -119,25 +119,26 @@ class QAPipeline:
     def document(self, doc_id: str) -> Document | None:
         return self.index.doc_by_id.get(doc_id)
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> IndexInfo:
+        """The index, models and policy this pipeline answers with."""
         manifest = self.index.manifest
-        return {
-            "index_dir": str(self.settings.index_dir),
-            "version": self.index.path.name,
-            "built_at": manifest.get("created_at"),
-            "documents": len(self.index.documents),
-            "files": len(manifest.get("files", {})),
-            "chunks": len(self.index.chunks),
-            "encoder": manifest["encoder"]["name"],
-            "encoder_dimension": manifest["encoder"]["dimension"],
-            "index_type": manifest["dense"]["type"],
-            "retrieval": self.retrieval_mode,
-            "fusion": dataclasses.asdict(self.weights),
-            "reader": self.reader_name,
-            "abstain_threshold": self.abstain_threshold,
-            "evidence_threshold": self.evidence_threshold,
-            "corpus": manifest.get("corpus", []),
-        }
+        return IndexInfo(
+            index_dir=str(self.settings.index_dir),
+            version=self.index.path.name,
+            built_at=manifest.get("created_at"),
+            documents=len(self.index.documents),
+            files=len(manifest.get("files", {})),
+            chunks=len(self.index.chunks),
+            encoder=manifest["encoder"]["name"],
+            encoder_dimension=manifest["encoder"]["dimension"],
+            index_type=manifest["dense"]["type"],
+            retrieval=self.retrieval_mode,
+            fusion=dataclasses.asdict(self.weights),
+            reader=self.reader_name,
+            abstain_threshold=self.abstain_threshold,
+            evidence_threshold=self.evidence_threshold,
+            corpus=manifest.get("corpus", []),
+        )
 
     def retrieve(self, question: str, top_k: int) -> list[Passage]:
         """Ranked passages for a question (no reading)."""
