@@ -162,8 +162,13 @@ def _person(name: str, anchored: bool) -> bool:
 
 
 def scan(text: str) -> list[Mention]:
-    """Every name one jieba pass finds in `text` (overlapping mentions included; see `resolve`)."""
-    tokens = _tokens(text)
+    """Every name one jieba pass finds in `text` (overlapping mentions included; see `resolve`): the tagged
+    words first, then the written patterns (their order decides ties in `resolve`)."""
+    return _tagged(text, _tokens(text)) + _patterned(text)
+
+
+def _tagged(text: str, tokens: list[tuple[int, int, str, str]]) -> list[Mention]:
+    """Organisation and place chains ending in a suffix word, jieba's place words and person names."""
     found: list[Mention] = []
     for i, (s, e, word, flag) in enumerate(tokens):
         if _ORG_SUFFIX.search(word) or flag == "nt":
@@ -179,6 +184,12 @@ def scan(text: str) -> list[Mention]:
             found.append((s, e, Entity(word, "place", BARE_PLACE)))
         if flag in PERSON_FLAGS and _person(word, anchored=False):
             found.append((s, e, Entity(word, "person")))
+    return found
+
+
+def _patterned(text: str) -> list[Mention]:
+    """Stations named after their parent unit, polite and titled names, and quoted programme names."""
+    found: list[Mention] = []
     for m in _STATION.finditer(text):
         for surface, short in org_names(m.group(0))[:1]:
             found.append((m.start(), m.end(), Entity(surface, "organization", short)))
