@@ -69,20 +69,16 @@ GOLD_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def gold_type(question: str) -> str:
-    """Gold label of a converted question from its question words (see `GOLD_TYPE_RULES`); "entity" when none
-    matches."""
-    for name, pattern in GOLD_TYPE_RULES:
-        if pattern.search(question):
-            return name
-    return "entity"
+def first_match(rules: list[tuple[str, re.Pattern[str]]], question: str) -> str:
+    """The type of the first rule whose pattern occurs in `question`; "entity" when none does."""
+    return next((name for name, pattern in rules if pattern.search(question)), "entity")
 
 
 def answer_type(question: str) -> str:
-    """The expected answer type (see `ANSWER_TYPE_RULES`), `entity` when nothing more specific matches."""
-    for qtype, pattern in ANSWER_TYPE_RULES:
-        if pattern.search(question):
-            return qtype
-    return "entity"
+    """The answer type the reader looks for (see `ANSWER_TYPE_RULES`), `entity` when nothing more specific matches."""
+    return first_match(ANSWER_TYPE_RULES, question)
 
 
+def gold_type(question: str) -> str:
+    """Gold label of a converted question from its question words (see `GOLD_TYPE_RULES`), else "entity"."""
+    return first_match(GOLD_TYPE_RULES, question)
