@@ -10,6 +10,7 @@ query terms, not with the corpus: no full-corpus sum or sort, and no per-query m
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Sequence
 from itertools import chain
@@ -22,6 +23,11 @@ SPARSE_QUERY_FRACTION = 16
 """A query whose postings number under 1/16 of the documents ranks exactly the documents it touches; with more,
 candidates are picked from the score buffer by a sampled threshold (see `_candidates`)."""
 _SAMPLE_STRIDE = 16
+
+
+def lucene_idf(n_docs: int, df: np.ndarray) -> np.ndarray:
+    """Lucene's BM25 idf, log(1 + (N - df + 0.5) / (df + 0.5)), in the dtype of `df`."""
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
 def _candidates(scores: np.ndarray, k: int) -> np.ndarray:
@@ -45,6 +51,7 @@ class BM25Index:
         self.weights = weights
         self.vocab = vocab
         self._local = threading.local()
+        self._idf: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -69,13 +76,28 @@ class BM25Index:
         lengths_f = lengths.astype(np.float32)
         avg = float(lengths_f.mean()) if n_docs and lengths_f.mean() > 0 else 1.0
         df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        idf = lucene_idf(n_docs, df).astype(np.float32)
         norm = k1 * (1 - b + b * lengths_f / avg)
         row_of = np.repeat(np.arange(n_docs, dtype=index_dtype), np.diff(tf.indptr))
         data = tf.data * (k1 + 1) / (tf.data + norm[row_of]) * idf[tf.indices]
         del row_of
         weights = sparse.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
         return cls(weights, vocab)
+
+    def idf_table(self) -> np.ndarray:
+        """Lucene idf of every term id over the indexed chunks, float64 (computed once, from the posting lists)."""
+        table = self._idf
+        if table is None:
+            df = np.diff(self.weights.indptr).astype(np.float64)
+            table = self._idf = lucene_idf(max(self.size, 1), df)
+        return table
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of `term` over chunks; an unseen term gets the weight of a term in none."""
+        i = self.vocab.get(term)
+        if i is not None:
+            return float(self.idf_table()[i])
+        return math.log1p((max(self.size, 1) + 0.5) / 0.5)
 
     def _term_ids(self, query_tokens: Sequence[str]) -> list[int]:
         return sorted({self.vocab[t] for t in query_tokens if t in self.vocab})

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from embeddings.errors import SettingsError
@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         default=E5_ENCODER,
         description="sentence-transformers model name, local directory, 'wenda-e5-small' (built-in transformer, "
         "offline) or 'wenda-w2v-zh' (built-in word vectors, offline).",
+    )
+    encoder_backend: Literal["auto", "numpy", "onnx", "sentence-transformers"] = Field(
+        default="auto",
+        description="What runs the built-in encoders: auto (wenda-w2v-zh on NumPy, wenda-e5-small on ONNX Runtime; "
+        "sentence-transformers when either cannot), numpy, onnx (neither imports torch) or sentence-transformers. "
+        "Other models always run on sentence-transformers.",
     )
     encode_batch_size: int = 64
 
@@ -169,6 +175,14 @@ class Settings(BaseSettings):
     session_ttl_s: int = 1800
     max_sessions: int = 1000
     max_body_bytes: int = 16_384
+
+    @field_validator("encoder_backend", mode="before")
+    @classmethod
+    def _backend_name(cls, value: Any) -> Any:
+        """Spaces and case do not matter (WENDA_ENCODER_BACKEND=NumPy), nor does an empty value (auto)."""
+        if isinstance(value, str):
+            return value.strip().lower() or "auto"
+        return value
 
     @classmethod
     def settings_customise_sources(

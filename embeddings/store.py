@@ -316,7 +316,7 @@ def clean_stale(index_dir: Path) -> list[str]:
     return removed
 
 
-def build_index(
+def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encode, write, switch; its steps share the version folder and the lock)
     settings: Settings,
     paths: Sequence[Path] | None = None,
     *,

@@ -1,4 +1,5 @@
-"""jieba tokenisation shared by BM25 indexing and querying."""
+"""jieba, initialised once and quietly: words, index terms (BM25 indexing and querying), POS tags and the
+dictionary's word counts. Every other module reaches jieba through these functions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from functools import lru_cache
 from importlib import resources
 
 _INIT_LOCK = threading.Lock()
+_POSSEG_LOCK = threading.Lock()
+"""jieba.posseg's tagger is not safe to share between threads: every caller goes through `posseg`."""
 _READY = False
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff%.]+")
 
@@ -42,3 +45,18 @@ def tokenize(text: str) -> list[str]:
     """Index terms: jieba precise mode, stop words and punctuation removed, numbers kept."""
     stop = stopwords()
     return [w for w in words(text) if w.strip() and w not in stop and _WORDLIKE.fullmatch(w)]
+
+
+def posseg(text: str) -> list[tuple[str, str]]:
+    """(word, POS flag) pairs of jieba.posseg, which cover `text` exactly (case kept), under one lock."""
+    import jieba.posseg as pseg
+
+    _jieba()  # make sure jieba is initialised quietly
+    with _POSSEG_LOCK:
+        return [(p.word, p.flag) for p in pseg.lcut(text)]
+
+
+@lru_cache(maxsize=65536)
+def word_freq(word: str) -> int:
+    """jieba's dictionary count of `word` (0 for words it does not list)."""
+    return int(_jieba().dt.FREQ.get(word) or 0)

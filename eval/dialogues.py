@@ -26,7 +26,7 @@ from eval.runner import SYSTEMS, load_pipeline
 from qa.answer_match import exact_match, f1_score
 
 if TYPE_CHECKING:
-    from embeddings.settings import Settings
+    from qa import Settings
     from qa.pipeline import QAPipeline
     from qa.types import Answer
 
@@ -264,7 +264,7 @@ def run_dialogues(
         Conversation(pipe).ask(dialogues[0].turns[0].item.question)
     results = [run_system(pipe, name, dialogues, progress, alone) for name in names]
     report = DialogueReport(
-        str(gold_path), half, len(dialogues), pipe.info(), results,
+        str(gold_path), half, len(dialogues), pipe.info().to_dict(), results,
         datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter() - started,
     )
     if out_dir is not None:

@@ -8,21 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from embeddings.errors import WendaError
+from qa import WendaError
+from qa.text.question_types import GOLD_TYPES
 
-TYPES = (
-    "number",
-    "date",
-    "person",
-    "place",
-    "organization",
-    "entity",
-    "reason",
-    "definition",
-    "list",
-    "yesno",
-    "unanswerable",
-)
+TYPES = GOLD_TYPES
 STYLES = ("lexical", "paraphrase", "disambiguation", "unanswerable", "external")
 """`external` marks questions converted from another data set (SQuAD format), whose style is unknown.
 TYPES and STYLES are the labels of the seed gold set; a gold file may use any other label."""

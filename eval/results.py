@@ -145,7 +145,7 @@ class Report:
     questions: int
     top_k: int
     index: dict[str, Any]
-    """`pipe.info()` of the evaluated index."""
+    """`pipe.info().to_dict()` of the evaluated index."""
     abstain_threshold: float | None
     systems: list[SystemResult]
     worst: list[ItemResult]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from embeddings.settings import Settings
 from eval.gold import GoldError, GoldItem, half_of, load_gold
 from eval.metrics import (
     breakdown,
@@ -22,10 +21,11 @@ from eval.metrics import (
     same_document,
 )
 from eval.results import ItemResult, Report, SystemResult
+from qa import Settings
 from qa.answer_match import exact_match, f1_score
 
 if TYPE_CHECKING:
-    from embeddings.documents import Document
+    from qa import Document
     from qa.pipeline import QAPipeline
     from qa.types import Answer, Passage
 
@@ -259,7 +259,7 @@ def run_eval(
         pipe.ask(items[0].question, top_k=k)
     results = [evaluate_system(pipe, name, items, k, progress, given=given) for name in names]
     product = results[0]
-    info = pipe.info()
+    info = pipe.info().to_dict()
     report = Report(
         gold=str(gold_path),
         questions=len(items),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,40 +18,10 @@ from typing import Any
 from embeddings.normalize import normalize_text
 from eval.datasets import locate_answer
 from eval.gold import GoldError, GoldItem, load_gold, write_gold
+from qa.text.question_types import gold_type as guess_type
 
 EVIDENCE_MAX = 80
 _SENTENCE_END = "。！？!?\n"
-
-# Question-word heuristic for the type of a converted question; first match wins.
-# Character classes cover simplified and traditional forms (DRCD is traditional).
-_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("yesno", re.compile(r"是否|是不是|有沒有|有没有|能不能|可不可以|[吗嗎][？?]?$")),
-    ("reason", re.compile(r"(?<![算称稱成作叫])[为為][什甚][么麼]|[为為]何|原因|理由|因[为為][什甚][么麼]")),
-    ("definition", re.compile(r"[什甚][么麼]意思|指的是|是指|指[什甚][么麼]|定[义義]|含[义義]|^[什甚][么麼]是")),
-    ("date", re.compile(r"[什甚][么麼]?[时時]候|何[时時]|哪一?年|哪一?天|哪一?月|[几幾][月号號日]|[时時][间間]|年份|日期")),
-    ("person", re.compile(r"[谁誰]|哪一?位|[什甚][么麼]人|哪[个個]人|哪些人|[创創]始人|作者是")),
-    (
-        "place",
-        re.compile(
-            r"哪[里裡裏儿兒]|何[处處]|[什甚][么麼]地[方区區]|哪[一个個座]?(?:国家|國家|城市|省|地[区區]|地方)|哪些地[区區]|位于|位於"
-        ),
-    ),
-    (
-        "organization",
-        re.compile(r"哪[一个個家所]?(?:公司|大[学學]|机构|機構|[组組][织織]|球[队隊]|俱[乐樂]部|[学學]校|政党|政黨)|哪家|哪所"),
-    ),
-    ("number", re.compile(r"多少|[几幾]|多[大长長高重远遠久宽寬深厚]|[数數]量|面[积積]|人口")),
-    ("list", re.compile(r"哪些")),
-]
-
-
-def guess_type(question: str) -> str:
-    """Gold type of a question from its question words; "entity" when none matches."""
-    for name, pattern in _TYPE_RULES:
-        if pattern.search(question):
-            return name
-    return "entity"
-
 
 @dataclass
 class ConversionReport:

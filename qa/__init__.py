@@ -5,7 +5,9 @@
     answer = pipe.ask("全国地方公安机关共设置了多少个公安派出所？")
     print(answer.text, answer.citations[0].source, answer.citations[0].line)
 
-The names below are imported on first use, so `import qa` stays cheap. See docs/CONTRACT.md.
+The names below are imported on first use, so `import qa` stays cheap. See docs/CONTRACT.md. The error base
+and the settings are defined in `embeddings` (the index layer raises and reads them too) and re-exported here,
+so `server`, `eval` and library users import them from `qa` without reaching past it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from embeddings.documents import Document
-    from embeddings.errors import WendaError
-    from embeddings.settings import Settings
+    from embeddings.errors import IndexNotFoundError, SettingsError, WendaError
+    from embeddings.settings import Settings, get_settings, load_settings
     from embeddings.store import BuildReport
     from qa.conversation import Conversation
     from qa.errors import QuestionError
@@ -30,9 +32,13 @@ _EXPORTS = {
     "Citation": "qa.types",
     "Passage": "qa.types",
     "Settings": "embeddings.settings",
+    "get_settings": "embeddings.settings",
+    "load_settings": "embeddings.settings",
     "Document": "embeddings.documents",
     "BuildReport": "embeddings.store",
     "WendaError": "embeddings.errors",
+    "SettingsError": "embeddings.errors",
+    "IndexNotFoundError": "embeddings.errors",
     "QuestionError": "qa.errors",
 }
 __all__ = [
@@ -41,11 +47,15 @@ __all__ = [
     "Citation",
     "Conversation",
     "Document",
+    "IndexNotFoundError",
     "Passage",
     "QAPipeline",
     "QuestionError",
     "Settings",
+    "SettingsError",
     "WendaError",
+    "get_settings",
+    "load_settings",
 ]
 
 

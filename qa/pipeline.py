@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from embeddings.documents import Document
+from embeddings.encoders import TextEncoder
 from embeddings.errors import IndexNotFoundError
 from embeddings.settings import BUILTIN_ENCODER, Settings
 from embeddings.store import BuildReport, LoadedIndex, build_index, current_version, load_index
@@ -23,7 +20,7 @@ from qa.reader.factory import make_reader
 from qa.reader.question import analyse
 from qa.retriever import FusionWeights, HybridRetriever
 from qa.synonyms import load_codes
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, IndexInfo, Passage
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +32,14 @@ MODEL_DENSE_WEIGHT = 1.0
 NOT_FOUND = "资料中没有找到答案：检索到的文章没有明确说明这一点。"
 
 
-def _encoder(settings: Settings) -> Any:
+def _encoder(settings: Settings) -> TextEncoder:
     """The configured encoder, falling back to the built-in one (with a warning) when it is not available offline."""
     from embeddings.encoders import load_encoder, resolve_encoder_spec
 
-    spec, warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir)
+    spec, warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir, settings.encoder_backend)
     if warning:
         log.warning(warning)
-    return load_encoder(spec, settings.model_cache_dir)
+    return load_encoder(spec, settings.model_cache_dir, settings.encoder_backend)
 
 
 class QAPipeline:
@@ -52,7 +49,7 @@ class QAPipeline:
         self,
         settings: Settings,
         index: LoadedIndex,
-        encoder: Any,
+        encoder: TextEncoder,
         *,
         retrieval_mode: str | None = None,
         reader: str | None = None,
@@ -65,7 +62,6 @@ class QAPipeline:
         self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
         self.retriever = HybridRetriever(index, encoder, settings.candidates)
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
-        self._idf = self._idf_table(index)
         scorer = EvidenceScorer(self.idf, self.codes)
         self.reader: Reader = make_reader(reader or settings.reader, scorer, settings)
         self.reader_name = self.reader.name
@@ -111,17 +107,9 @@ class QAPipeline:
             return settings.weight_dense
         return BUILTIN_DENSE_WEIGHT if index.manifest["encoder"].get("name") == BUILTIN_ENCODER else MODEL_DENSE_WEIGHT
 
-    @staticmethod
-    def _idf_table(index: LoadedIndex) -> np.ndarray:
-        df = np.diff(index.bm25.weights.indptr).astype(np.float64)
-        n = max(index.bm25.size, 1)
-        return np.log1p((n - df + 0.5) / (df + 0.5))
-
     def idf(self, term: str) -> float:
-        """Inverse document frequency over chunks; unseen terms get the rarest term's weight."""
-        i = self.index.bm25.vocab.get(term)
-        n = max(self.index.bm25.size, 1)
-        return float(self._idf[i]) if i is not None else math.log1p((n + 0.5) / 0.5)
+        """Inverse document frequency over chunks (`BM25Index.idf`)."""
+        return self.index.bm25.idf(term)
 
     # -- queries --------------------------------------------------------------------------------------
     @property
@@ -131,25 +119,26 @@ class QAPipeline:
     def document(self, doc_id: str) -> Document | None:
         return self.index.doc_by_id.get(doc_id)
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> IndexInfo:
+        """The index, models and policy this pipeline answers with."""
         manifest = self.index.manifest
-        return {
-            "index_dir": str(self.settings.index_dir),
-            "version": self.index.path.name,
-            "built_at": manifest.get("created_at"),
-            "documents": len(self.index.documents),
-            "files": len(manifest.get("files", {})),
-            "chunks": len(self.index.chunks),
-            "encoder": manifest["encoder"]["name"],
-            "encoder_dimension": manifest["encoder"]["dimension"],
-            "index_type": manifest["dense"]["type"],
-            "retrieval": self.retrieval_mode,
-            "fusion": dataclasses.asdict(self.weights),
-            "reader": self.reader_name,
-            "abstain_threshold": self.abstain_threshold,
-            "evidence_threshold": self.evidence_threshold,
-            "corpus": manifest.get("corpus", []),
-        }
+        return IndexInfo(
+            index_dir=str(self.settings.index_dir),
+            version=self.index.path.name,
+            built_at=manifest.get("created_at"),
+            documents=len(self.index.documents),
+            files=len(manifest.get("files", {})),
+            chunks=len(self.index.chunks),
+            encoder=manifest["encoder"]["name"],
+            encoder_dimension=manifest["encoder"]["dimension"],
+            index_type=manifest["dense"]["type"],
+            retrieval=self.retrieval_mode,
+            fusion=dataclasses.asdict(self.weights),
+            reader=self.reader_name,
+            abstain_threshold=self.abstain_threshold,
+            evidence_threshold=self.evidence_threshold,
+            corpus=manifest.get("corpus", []),
+        )
 
     def retrieve(self, question: str, top_k: int) -> list[Passage]:
         """Ranked passages for a question (no reading)."""

@@ -82,3 +82,31 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of an answer, the same for `qa ask --json` and the HTTP API (`abstained` included)."""
         return {**asdict(self), "abstained": self.abstained}
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What a pipeline answers over (`QAPipeline.info()`); `to_dict()` is the JSON of eval reports."""
+
+    index_dir: str
+    version: str
+    """The index version folder in use."""
+    built_at: str | None
+    documents: int
+    files: int
+    chunks: int
+    encoder: str
+    encoder_dimension: int
+    index_type: str
+    """The FAISS index type (flat, hnsw, ivf)."""
+    retrieval: str
+    fusion: dict[str, float]
+    """The reciprocal-rank-fusion constant and weights (`FusionWeights`)."""
+    reader: str
+    abstain_threshold: float
+    evidence_threshold: float | None
+    corpus: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+

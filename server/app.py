@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from embeddings.settings import Settings, get_settings
+from qa import Settings, get_settings
 from qa.conversation import Conversation
 from qa.pipeline import QAPipeline
 from server import errors, openapi
@@ -40,7 +40,7 @@ def _load_in_background(app: FastAPI, loader: Loader) -> threading.Thread:
     def run() -> None:
         try:
             state.pipeline = loader(state.settings)
-            log.info("index loaded: %s", state.pipeline.info())
+            log.info("index loaded: %s", state.pipeline.info().to_dict())
         except Exception as exc:  # reported by /readyz and /api/*; the process keeps serving health checks
             state.load_error = str(exc) or type(exc).__name__
             log.error("could not load the index: %s", state.load_error)

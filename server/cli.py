@@ -7,7 +7,7 @@ import contextlib
 import socket
 from typing import Any
 
-from embeddings.errors import WendaError
+from qa import WendaError
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -98,7 +98,7 @@ def serve(args: argparse.Namespace) -> int:
         url = url_for(sock, settings.host)
         info = pipeline.info()
         print(
-            f"问答 wenda: {info.get('documents', '?')} documents, {info.get('chunks', '?')} chunks, encoder {info.get('encoder', '?')}"
+            f"问答 wenda: {info.documents} documents, {info.chunks} chunks, encoder {info.encoder}"
         )
         print(f"serving on {url}/  (API docs {url}/docs, widget {url}/widget.js; Ctrl+C stops)", flush=True)
         if settings.host not in _LOOPBACK and not settings.api_key:

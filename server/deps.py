@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from embeddings.settings import Settings
+from qa import Settings
 from qa.conversation import Conversation
 from qa.errors import QuestionError, check_question
 from qa.pipeline import QAPipeline

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from embeddings.errors import WendaError
+from qa import WendaError
 from qa.errors import QuestionError
 
 log = logging.getLogger("server")

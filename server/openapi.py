@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from embeddings.settings import Settings
+from qa import Settings
 
 NON_BLANK = r"\S"
 """JSON-Schema pattern of a string with at least one non-whitespace character (what `str.strip()` keeps)."""

@@ -116,10 +116,10 @@ def load_encoder(spec: str, cache_dir: Path, backend: str = AUTO_BACKEND) -> Tex
     """Load `spec` once per process: "wenda-w2v-zh" (built into `cache_dir` if missing), a local directory, or a
     Hub name already in the local Hugging Face cache. Raises EncoderUnavailableError, never downloads.
 
-    `backend` ("auto", "numpy", "onnx" or "sentence-transformers"; "auto" defers to $WENDA_ENCODER_BACKEND) picks
-    how a wenda build runs: "auto" and "numpy" use `NumpyWordEncoder` for the word-vector encoder, "auto" and
-    "onnx" run wenda-e5-small on ONNX Runtime; neither imports torch ("auto" falls back to sentence-transformers
-    for a model it cannot run that way; "numpy"/"onnx" raise EncoderBackendError instead).
+    `backend` ("auto", "numpy", "onnx" or "sentence-transformers"; `Settings.encoder_backend`) picks how a wenda
+    build runs: "auto" and "numpy" use `NumpyWordEncoder` for the word-vector encoder, "auto" and "onnx" run
+    wenda-e5-small on ONNX Runtime; neither imports torch ("auto" falls back to sentence-transformers for a model
+    it cannot run that way; "numpy"/"onnx" raise EncoderBackendError instead).
     Other models always run on sentence-transformers. `info.backend` says which one was used.
     """
     backend = resolve_backend(backend)
@@ -133,25 +133,19 @@ def load_encoder(spec: str, cache_dir: Path, backend: str = AUTO_BACKEND) -> Tex
 
 
 def resolve_backend(backend: str = AUTO_BACKEND) -> str:
-    """The backend asked for: `backend` itself unless it is "auto", then $WENDA_ENCODER_BACKEND (default "auto")."""
+    """`backend` when it is one of BACKENDS, else EncoderBackendError (the settings field `encoder_backend`,
+    env WENDA_ENCODER_BACKEND, is where callers take it from)."""
     if backend not in BACKENDS:
         raise EncoderBackendError(f"unknown encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend != AUTO_BACKEND:
-        return backend
-    from_env = os.environ.get(BACKEND_ENV, "").strip().lower() or AUTO_BACKEND
-    if from_env not in BACKENDS:
-        raise EncoderBackendError(
-            f"{BACKEND_ENV}={from_env!r} is not an encoder backend; choose one of {', '.join(BACKENDS)}"
-        )
-    return from_env
+    return backend
 
 
-def resolve_encoder_spec(spec: str, cache_dir: Path) -> tuple[str, str | None]:
+def resolve_encoder_spec(spec: str, cache_dir: Path, backend: str = AUTO_BACKEND) -> tuple[str, str | None]:
     """`(spec, None)` when `spec` loads offline, else `("wenda-w2v-zh", warning)`; the caller decides what to do."""
     if spec == BUILTIN_NAME:
         return spec, None
     try:
-        load_encoder(spec, cache_dir)
+        load_encoder(spec, cache_dir, backend)
     except EncoderUnavailableError as exc:
         warning = (
             f"embedding model '{spec}' is not available offline ({exc.reason}); "

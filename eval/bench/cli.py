@@ -88,9 +88,9 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the benchmark described by parsed `qa bench` arguments; returns the exit code."""
-    from embeddings.errors import WendaError
     from eval.bench.report import console_summary
     from eval.bench.run import run_bench
+    from qa import WendaError
     from qa.cli_common import settings_from_args
 
     try:

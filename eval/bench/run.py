@@ -926,8 +926,8 @@ def prepare(cfg: BenchConfig, settings: Any, encoder: Any = None, codes: dict[st
     if encoder is None:
         from embeddings.encoders import load_encoder, resolve_encoder_spec
 
-        spec, _warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir)
-        encoder = load_encoder(spec, settings.model_cache_dir)
+        spec, _warning = resolve_encoder_spec(settings.embedding_model, settings.model_cache_dir, settings.encoder_backend)
+        encoder = load_encoder(spec, settings.model_cache_dir, settings.encoder_backend)
     if codes is None:
         from qa.synonyms import load_codes
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-# The reader's jieba POS tagger, so that both share one lock around jieba.posseg.
-from qa.reader.spans import _looks_like_name, _posseg
+from embeddings.tokenize import posseg, word_freq
+from qa.text.names import CHAIN_STOP, PERSON_FLAGS, looks_like_name
 
 KINDS = ("organization", "person", "place", "programme")
 
@@ -59,7 +59,6 @@ _TITLE_NAME = re.compile(
     r"(?:所长|副所长|教导员|副教导员|民警|辅警|队长|局长|主任|书记|警长|护边员|记者|老人|大爷|奶奶|女士|先生)"
     r"([\u4e00-\u9fff]{2,3}?)(?=[，。、：；“”（）\s]|说|告诉|介绍|表示|带领|来到|正|仔细|一边|笑|和|与|是|在|把|向|对|已|最近|的|$)"
 )
-_PERSON_FLAGS = {"nr", "nrfg", "nrt"}
 COMMON_WORD_FREQ = 50
 """A word that jieba's dictionary counts this often is an ordinary word, not a name (安全感 181, 智慧 1581)."""
 BARE_PLACE = "?"
@@ -85,20 +84,12 @@ Mention = tuple[int, int, Entity]
 """(start, end, entity) of a name in a text."""
 
 
-@lru_cache(maxsize=65536)
-def word_freq(word: str) -> int:
-    """jieba's dictionary count of `word` (0 for words it does not list)."""
-    from embeddings.tokenize import _jieba
-
-    return int(_jieba().dt.FREQ.get(word) or 0)
-
-
 @lru_cache(maxsize=8192)
 def generic(core: str, counted: bool = True) -> bool:
     """Whether `core` (a name without its suffix) names nothing of its own: shorter than two characters, only
     generic words (公安, 边境, 全国地方), or, when `counted`, a count or date first (4个基层, 2017年枫桥; a quoted
     programme may start with one: “两队一室”)."""
-    parts = [(w, f) for w, f in _posseg(core) if w.strip()]
+    parts = [(w, f) for w, f in posseg(core) if w.strip()]
     if len(core) < 2 or not parts:
         return True
     if counted and (parts[0][1][0] in "mq" or any(ch.isdigit() for ch in core)):
@@ -146,7 +137,7 @@ def org_names(chain: str) -> list[tuple[str, str]]:
 
 def _tokens(text: str) -> list[tuple[int, int, str, str]]:
     tokens, pos = [], 0
-    for word, flag in _posseg(text):
+    for word, flag in posseg(text):
         tokens.append((pos, pos + len(word), word, flag))
         pos += len(word)
     return tokens
@@ -157,7 +148,7 @@ def _chain_start(tokens: list[tuple[int, int, str, str]], i: int, max_chars: int
     j = i
     while j > 0:
         ps, _pe, pword, pflag = tokens[j - 1]
-        if pflag not in _NAMEISH or pword in "的和与及在对为是有了中上下里内外" or tokens[i][1] - ps > max_chars:
+        if pflag not in _NAMEISH or pword in CHAIN_STOP or tokens[i][1] - ps > max_chars:
             break
         j -= 1
     while j < i and tokens[j][3] in ("f", "m"):  # a chain does not start with a locative or a count (前, 4个)
@@ -167,12 +158,17 @@ def _chain_start(tokens: list[tuple[int, int, str, str]], i: int, max_chars: int
 
 def _person(name: str, anchored: bool) -> bool:
     """A personal name: a surname first; not an ordinary dictionary word unless a title anchors it (所长陈志昆)."""
-    return _looks_like_name(name) and (anchored or word_freq(name) == 0)
+    return looks_like_name(name) and (anchored or word_freq(name) == 0)
 
 
 def scan(text: str) -> list[Mention]:
-    """Every name one jieba pass finds in `text` (overlapping mentions included; see `resolve`)."""
-    tokens = _tokens(text)
+    """Every name one jieba pass finds in `text` (overlapping mentions included; see `resolve`): the tagged
+    words first, then the written patterns (their order decides ties in `resolve`)."""
+    return _tagged(text, _tokens(text)) + _patterned(text)
+
+
+def _tagged(text: str, tokens: list[tuple[int, int, str, str]]) -> list[Mention]:
+    """Organisation and place chains ending in a suffix word, jieba's place words and person names."""
     found: list[Mention] = []
     for i, (s, e, word, flag) in enumerate(tokens):
         if _ORG_SUFFIX.search(word) or flag == "nt":
@@ -186,14 +182,20 @@ def scan(text: str) -> list[Mention]:
                 found.append((start, e, Entity(name, "place")))
         elif flag == "ns" and len(word) >= 2 and not generic(word):
             found.append((s, e, Entity(word, "place", BARE_PLACE)))
-        if flag in _PERSON_FLAGS and _person(word, anchored=False):
+        if flag in PERSON_FLAGS and _person(word, anchored=False):
             found.append((s, e, Entity(word, "person")))
+    return found
+
+
+def _patterned(text: str) -> list[Mention]:
+    """Stations named after their parent unit, polite and titled names, and quoted programme names."""
+    found: list[Mention] = []
     for m in _STATION.finditer(text):
         for surface, short in org_names(m.group(0))[:1]:
             found.append((m.start(), m.end(), Entity(surface, "organization", short)))
     for m in _POLITE_NAME.finditer(text):
         name, surname = (m.group(1), m.group(1)[0]) if m.group(1) else (m.group(0), m.group(2))
-        if _looks_like_name(surname + "某"):
+        if looks_like_name(surname + "某"):
             found.append((m.start(), m.end(), Entity(name, "person")))
     for m in _TITLE_NAME.finditer(text):
         if _person(m.group(1), anchored=True):

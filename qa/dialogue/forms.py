@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from embeddings.tokenize import posseg
 from qa.reader.question import analyse
-
-# The reader's jieba POS tagger (shares its lock).
-from qa.reader.spans import _posseg
+from qa.text.punctuation import strip_end
 
 PERSON_PRONOUNS = {"他", "她", "他们", "她们", "那他", "那她"}
 THING_PRONOUNS = {"它", "它们", "那它", "其", "该所", "这里", "那里", "这儿", "那儿", "此地", "该地", "该村", "该局", "该队"}
@@ -21,7 +20,6 @@ _DEMONSTRATIVE = re.compile(
 """这种, 那天, 那些, 那辆车, 其中, 此次: points back too, but a turn that names its own subject wins."""
 _UNIT_AFTER_THAT = {"所", "局", "队", "大队", "中队", "支队", "站", "村", "中心", "派出所", "直播间"}
 _LEAD = re.compile(r"^(?:那么|那(?![个种些位名家天次辆条项支座件起段两里儿])|还有|另外|再问一下|再问|请问)[，,、\s]*")
-_TAIL = re.compile(r"[？?！!。.\s]+$")
 _ATTRIBUTE = re.compile(r"^(?:(?:他|她|它|其)(?:们)?的?)?(.+?)(?:的)?呢$")
 SHORT_KEYWORDS = 3
 """A turn with no subject of its own and at most this many content keywords is taken as a follow-up."""
@@ -58,8 +56,8 @@ class TurnForm:
 def read_form(text: str) -> TurnForm:
     """The form of one turn (see `TurnForm`)."""
     question = text.strip()
-    body = _TAIL.sub("", question)
-    tokens = [(w, f) for w, f in _posseg(body) if w.strip()]
+    body = strip_end(question)
+    tokens = [(w, f) for w, f in posseg(body) if w.strip()]
     pronoun = kind = demonstrative = None
     for i, (word, _flag) in enumerate(tokens):
         following = tokens[i + 1][0] if i + 1 < len(tokens) else ""

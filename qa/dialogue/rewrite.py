@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from embeddings.tokenize import posseg
 from qa.dialogue.context import Context, TurnRecord
 from qa.dialogue.entities import Entity
 from qa.dialogue.forms import TurnForm
-
-# The reader's jieba POS tagger (shares its lock).
-from qa.reader.spans import _posseg
+from qa.text.punctuation import strip_end
 
 MAX_SUBJECTS = 2
 """Subjects tried for one pronoun (plus the answer, when it is a name of the kind asked for)."""
@@ -23,7 +22,6 @@ _NAME_WORDS = {"名字", "名称", "称号"}
 _WH_NOUNS = {"时候", "时间", "地方", "原因", "样子", "名字", "年代"}
 """Nouns that make one question word with 什么 (什么时候, 什么地方)."""
 _MEASURES = set("个名人起次家所辆条项支组场处位座户件元倍年天月岁号日点种些批路把份")
-_TAIL = re.compile(r"[？?！!。.\s]+$")
 _LEAD = re.compile(r"^(?:那么|那(?![个种些位名家天次辆条项支座件起段两里儿])|还有|另外)[，,、\s]*")
 _NUMBERISH = re.compile(r"面积|人口|人数|数量|率|海拔|长度|距离|年龄|金额|费用|次数|规模|多少|\d")
 _PERSONISH = re.compile(r"(?:所长|教导员|队长|局长|主任|书记|民警|辅警|警官|负责人|员)$")
@@ -44,7 +42,7 @@ class Rewrite:
 
 
 def _question(text: str) -> str:
-    return _TAIL.sub("", text) + "？"
+    return strip_end(text) + "？"
 
 
 def _join(subject: str, rest: str) -> str:
@@ -68,7 +66,7 @@ def wh_for(attribute: str, previous: TurnRecord | None) -> str:
 def substitute(form: TurnForm, subject: str, previous: TurnRecord | None) -> str:
     """The turn with its pronoun replaced by `subject` (or `subject` put first); a bare `X呢` completed with the
     question word its attribute needs."""
-    body = _TAIL.sub("", form.text)
+    body = strip_end(form.text)
     if form.attribute is not None:
         attribute = form.attribute.removesuffix("的")
         return _join(subject, ("的" if not attribute[:1].isdigit() else "") + attribute + wh_for(attribute, previous)) + "？"
@@ -82,7 +80,7 @@ def substitute(form: TurnForm, subject: str, previous: TurnRecord | None) -> str
 def wh_span(body: str) -> tuple[int, int] | None:
     """Where the question word is in `body` (多少 in …有多少人口, 多少个 in …多少个公安派出所, 谁 in …是谁)."""
     pos = 0
-    tokens = [(w, f) for w, f in _posseg(body)]
+    tokens = [(w, f) for w, f in posseg(body)]
     for i, (word, _flag) in enumerate(tokens):
         if _WH_WORD.match(word):
             end = pos + len(word)
@@ -97,7 +95,7 @@ def wh_span(body: str) -> tuple[int, int] | None:
 def _token_bounds(body: str) -> list[int]:
     """Offsets where jieba's words of `body` start and end."""
     bounds, pos = [0], 0
-    for word, _flag in _posseg(body):
+    for word, _flag in posseg(body):
         pos += len(word)
         bounds.append(pos)
     return bounds
@@ -106,7 +104,7 @@ def _token_bounds(body: str) -> list[int]:
 def switch_attribute(previous: str, attribute: str) -> str | None:
     """`previous` with the words it asked about replaced by `attribute` (…有多少人口 + 面积 -> …有多少面积;
     …的所长是谁 + 副所长 -> …的副所长是谁; 2012年… + 2021年 -> 2021年…); None when no place for it is found."""
-    body = _TAIL.sub("", previous)
+    body = strip_end(previous)
     attribute = attribute.removesuffix("的")
     if not attribute or attribute in body:
         return None
@@ -146,7 +144,7 @@ def in_context(record: TurnRecord, form: TurnForm, subject: str | None) -> str |
     without an answer."""
     if record.answer is None:
         return None
-    body = _TAIL.sub("", record.understood)
+    body = strip_end(record.understood)
     span = wh_span(body)
     if span is None:
         statement = body + "：" + record.answer
@@ -163,7 +161,7 @@ def in_context(record: TurnRecord, form: TurnForm, subject: str | None) -> str |
 
 def switch_subject(record: TurnRecord, entity: Entity) -> str:
     """The previous question about another subject (那茨坪派出所呢？ after …莲前派出所辖区有多少人口？)."""
-    body = _TAIL.sub("", record.understood)
+    body = strip_end(record.understood)
     for old in record.entities:
         if old.text in body:
             return _question(body.replace(old.text, entity.label, 1))
@@ -201,5 +199,5 @@ def rewrites(form: TurnForm, context: Context, named: list[Entity]) -> list[Rewr
     if form.demonstrative or not form.pronoun and len(form.keywords) <= 1 or not tried:
         add(in_context(record, form, tried[0].label if tried else None), tried[0].label if tried else None, "context")
     if form.attribute is not None and not tried:
-        add(_question(_TAIL.sub("", record.understood) + "，" + form.attribute + wh_for(form.attribute, record)), None, "context")
+        add(_question(strip_end(record.understood) + "，" + form.attribute + wh_for(form.attribute, record)), None, "context")
     return out[:MAX_REWRITES]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-import threading
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+
+from embeddings.tokenize import posseg
+from qa.text.names import CHAIN_STOP, PERSON_FLAGS, looks_like_name
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 _MEASURE = (
@@ -39,7 +42,7 @@ _NAMEISH = {"ns", "nt", "nz", "n", "j", "nr", "b", "ng", "nrt", "nrfg", "an", "f
 _NEVER_NAMES = {"辖区", "片区", "全市", "全省", "全县", "全区", "该区", "本市"}
 _GENERIC_NOUNS = {"地区", "城区", "社区", "小区", "中心", "机关"}
 """Suffix words that name something only with a prefix (北苑小区, not 小区)."""
-_CHAIN_STOP = set("的和与及在对为是有了中上下里内外")
+_CHAIN_STOP = set(CHAIN_STOP)
 _QUOTE = re.compile(r"“[^“”]{1,30}”|《[^《》]{1,30}》|「[^「」]{1,30}」|『[^『』]{1,30}』|‘[^‘’]{1,30}’")
 _TITLE_NAME = re.compile(
     r"(?:所长|副所长|教导员|民警|辅警|队长|大队长|中队长|支队长|局长|主任|书记|警长|社区民警|记者|老人|村民|群众|居民|"
@@ -54,19 +57,6 @@ class Span:
     start: int
     end: int
     kind: str
-
-
-_POSSEG_LOCK = threading.Lock()
-
-
-def _posseg(text: str) -> list[tuple[str, str]]:
-    import jieba.posseg as pseg
-
-    from embeddings.tokenize import words
-
-    words("")  # make sure jieba is initialised quietly
-    with _POSSEG_LOCK:
-        return [(p.word, p.flag) for p in pseg.lcut(text)]
 
 
 def _regex(pattern: re.Pattern[str], text: str, start: int, end: int, kind: str) -> list[Span]:
@@ -115,7 +105,7 @@ def _chains(text: str, start: int, end: int, suffix: re.Pattern[str], kind: str,
     """Runs of name-like jieba words ending in a word with the given suffix (吉林省舒兰市公安局金马派出所)."""
     tokens: list[tuple[int, int, str]] = []
     pos = start
-    for word, flag in _posseg(text[start:end]):
+    for word, flag in posseg(text[start:end]):
         tokens.append((pos, pos + len(word), flag))
         pos += len(word)
     spans = []
@@ -144,32 +134,18 @@ def places(text: str, start: int, end: int) -> list[Span]:
     return _chains(text, start, end, _PLACE_END, "place") + _pos_spans(text, start, end, {"ns"}, "place")
 
 
-# Common Chinese surnames; jieba tags many ordinary words `nr`, a surname check filters most of them.
-_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
-    "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁"
-    "岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时"
-    "穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明"
-    "佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-)
-
-
-def _looks_like_name(name: str) -> bool:
-    return 2 <= len(name) <= 4 and name[0] in _SURNAMES
-
-
 def persons(text: str, start: int, end: int) -> list[Span]:
     """Personal names: names after titles (所长雷玉清) and jieba `nr` words that start with a surname."""
     spans = [Span(m.start(1), m.end(1), "person") for m in _TITLE_NAME.finditer(text, start, end)]
-    spans += _pos_spans(text, start, end, {"nr", "nrfg", "nrt"}, "person", join=True)
+    spans += _pos_spans(text, start, end, PERSON_FLAGS, "person", join=True)
     places = {(p.start, p.end) for p in _pos_spans(text, start, end, {"ns"}, "place")}
-    return [s for s in spans if _looks_like_name(text[s.start : s.end]) and (s.start, s.end) not in places]
+    return [s for s in spans if looks_like_name(text[s.start : s.end]) and (s.start, s.end) not in places]
 
 
-def _pos_spans(text: str, start: int, end: int, flags: set[str], kind: str, join: bool = False) -> list[Span]:
+def _pos_spans(text: str, start: int, end: int, flags: AbstractSet[str], kind: str, join: bool = False) -> list[Span]:
     spans: list[Span] = []
     pos = start
-    for word, flag in _posseg(text[start:end]):
+    for word, flag in posseg(text[start:end]):
         s, e = pos, pos + len(word)
         pos = e
         if flag not in flags or len(word) < 2 and not join:

@@ -1,3 +1,4 @@
+import math
 from pathlib import Path
 
 import numpy as np
@@ -22,3 +23,12 @@ def test_bm25_ranks_and_persists(tmp_path: Path) -> None:
     again = BM25Index.load(tmp_path)
     assert np.allclose(again.scores(tokenize("民警巡逻")), index.scores(tokenize("民警巡逻")))
     assert again.search(["没有这个词"], 5) == []
+
+
+def test_idf_is_lucenes_over_chunks() -> None:
+    index = BM25Index.build([["派出所", "民警"], ["民警"], ["股市"]])
+    n = 3
+    assert index.idf("民警") == math.log1p((n - 2 + 0.5) / (2 + 0.5))
+    assert index.idf("股市") == math.log1p((n - 1 + 0.5) / (1 + 0.5))
+    assert index.idf("没有这个词") == math.log1p((n + 0.5) / 0.5)  # as if in no chunk
+    assert index.idf_table().dtype == np.float64 and index.idf_table() is index.idf_table()

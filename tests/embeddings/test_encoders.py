@@ -263,22 +263,28 @@ def test_equivalence_texts_catch_a_wrong_forward_pass(
     assert not np.allclose(wrong.encode(texts), st_builtin.encode(texts), atol=1e-5)
 
 
-def test_default_backend_is_numpy_and_env_var_selects(
+def test_default_backend_is_numpy_and_the_setting_selects(
     builtin: NumpyWordEncoder, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from embeddings.errors import SettingsError
+    from embeddings.settings import Settings, load_settings
+
     monkeypatch.delenv(BACKEND_ENV, raising=False)
     default = load_encoder(BUILTIN_NAME, cache_dir)
     assert isinstance(default, NumpyWordEncoder) and default.info.backend == NUMPY
     assert load_encoder(BUILTIN_NAME, cache_dir) is default
+    assert Settings().encoder_backend == "auto"
 
-    monkeypatch.setenv(BACKEND_ENV, ST)
-    forced = load_encoder(BUILTIN_NAME, cache_dir)
+    monkeypatch.setenv(BACKEND_ENV, " Sentence-Transformers ")  # read by the settings object, case and spaces aside
+    backend = Settings().encoder_backend
+    assert backend == ST
+    forced = load_encoder(BUILTIN_NAME, cache_dir, backend)
     assert isinstance(forced, Encoder) and forced.info.backend == ST
-    assert isinstance(load_encoder(BUILTIN_NAME, cache_dir, backend=NUMPY), NumpyWordEncoder)  # argument wins
+    assert isinstance(load_encoder(BUILTIN_NAME, cache_dir, backend=NUMPY), NumpyWordEncoder)
 
     monkeypatch.setenv(BACKEND_ENV, "tensorflow")
-    with pytest.raises(EncoderBackendError, match=BACKEND_ENV):
-        load_encoder(BUILTIN_NAME, cache_dir)
+    with pytest.raises(SettingsError, match="encoder_backend"):
+        load_settings()
     with pytest.raises(EncoderBackendError, match="unknown encoder backend"):
         load_encoder(BUILTIN_NAME, cache_dir, backend="jax")
 

@@ -12,7 +12,7 @@ from embeddings.documents import Document
 from embeddings.normalize import normalize_text
 from eval.report import console_summary, display_width, format_table
 from eval.runner import SYSTEMS, run_eval, worst_misses
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, IndexInfo, Passage
 
 
 class ScriptedPipe:
@@ -25,8 +25,13 @@ class ScriptedPipe:
     def documents(self) -> list[Document]:
         return self.docs
 
-    def info(self) -> dict[str, Any]:
-        return {"documents": len(self.docs), "chunks": len(self.docs), "encoder": "scripted", "index_type": "flat"}
+    def info(self) -> IndexInfo:
+        n = len(self.docs)
+        return IndexInfo(
+            index_dir="scripted", version="v1", built_at=None, documents=n, files=n, chunks=n, encoder="scripted",
+            encoder_dimension=0, index_type="flat", retrieval=self.mode, fusion={}, reader=self.reader,
+            abstain_threshold=0.0, evidence_threshold=None, corpus=[],
+        )
 
     def with_options(self, *, retrieval_mode: str | None = None, reader: str | None = None) -> ScriptedPipe:
         return ScriptedPipe(self.docs, self.answers, retrieval_mode or self.mode, reader or self.reader)

@@ -9,7 +9,7 @@ import pytest
 
 from embeddings.normalize import normalize_text
 from eval.gold import GoldError, load_gold
-from eval.squad import convert_file, evidence_window, guess_type, main
+from eval.squad import convert_file, evidence_window, main
 
 CONTEXT_1 = (
     "长江大桥位于武汉市, 全长1670米。大桥于1957年10月15日建成通车(当时是长江上第一座大桥)。"
@@ -106,26 +106,6 @@ def test_evidence_window() -> None:
     assert evidence_window("前句。短句含答案。后句。", 6, 8) == "短句含答案。"
     long = "长" * 90
     assert evidence_window(long, 0, 90) == long  # longer than the limit: the answer alone
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("大桥什么时候建成？", "date"),
-        ("大桥有多长？", "number"),
-        ("谁设计了大桥？", "person"),
-        ("大桥位于哪里？", "place"),
-        ("为什么要修建大桥？", "reason"),
-        ("生命数耗完即算为什么？", "entity"),
-        ("大桥有哪些特点？", "list"),
-        ("大桥是否通车？", "yesno"),
-        ("梵語是甚麼意思？", "definition"),
-        ("誰發現了印歐語系？", "person"),
-        ("大桥叫什么名字？", "entity"),
-    ],
-)
-def test_guess_type(question: str, kind: str) -> None:
-    assert guess_type(question) == kind
 
 
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

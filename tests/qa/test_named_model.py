@@ -34,7 +34,7 @@ def test_named_model_directory_builds_and_answers(tiny_model: Path, tmp_path: Pa
 
     settings = make_settings(tmp_path / "idx", embedding_model=str(tiny_model))
     pipeline = QAPipeline.from_settings(settings)
-    assert pipeline.info()["encoder"] == str(tiny_model) and pipeline.info()["encoder_dimension"] == 16
+    assert pipeline.info().encoder == str(tiny_model) and pipeline.info().encoder_dimension == 16
     answer = pipeline.ask("全国地方公安机关共设置了多少个公安派出所？")
     assert answer.encoder == str(tiny_model) and answer.passages
 
@@ -50,5 +50,5 @@ def test_unavailable_hub_model_falls_back_to_builtin(tmp_path: Path, make_settin
 
     settings = make_settings(tmp_path / "idx", embedding_model="BAAI/bge-small-zh-v1.5-not-cached")
     pipeline = QAPipeline.from_settings(settings)
-    assert pipeline.info()["encoder"] == "wenda-w2v-zh"
+    assert pipeline.info().encoder == "wenda-w2v-zh"
     assert any("not available offline" in r.message for r in caplog.records)

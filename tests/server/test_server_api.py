@@ -54,7 +54,7 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_reports_the_loaded_index(client: TestClient, tiny_pipeline: Any) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
-    assert body["encoder"] == tiny_pipeline.info()["encoder"]
+    assert body["encoder"] == tiny_pipeline.info().encoder
     assert body["documents"] == len(tiny_pipeline.documents) and body["chunks"] > 0
 
 

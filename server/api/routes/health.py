@@ -48,12 +48,12 @@ async def readyz(request: Request) -> Ready | JSONResponse:
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
     info = state.pipeline.info()
     return Ready(
-        encoder=str(info.get("encoder", "")),
-        documents=int(info.get("documents", 0)),
-        chunks=int(info.get("chunks", 0)),
-        index_type=str(info.get("index_type", "")),
-        reader=str(info.get("reader", "")),
-        retrieval=str(info.get("retrieval", "")),
+        encoder=info.encoder,
+        documents=info.documents,
+        chunks=info.chunks,
+        index_type=info.index_type,
+        reader=info.reader,
+        retrieval=info.retrieval,
     )
 
 

@@ -43,7 +43,7 @@ def test_unusable_model_falls_back_to_rules(make_settings, tmp_path: Path, caplo
 
 def test_pipeline_uses_the_readers_threshold_unless_configured(seed_pipeline) -> None:  # noqa: ANN001
     assert seed_pipeline.reader_name == "neural"
-    assert seed_pipeline.info()["abstain_threshold"] == seed_pipeline.reader.abstain_threshold
+    assert seed_pipeline.info().abstain_threshold == seed_pipeline.reader.abstain_threshold
     rules = seed_pipeline.with_options(reader="rules")
     assert rules.reader_name == "rules" and rules.abstain_threshold == RULES_ABSTAIN_THRESHOLD
     strict = type(seed_pipeline)(
