@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,11 @@ def connect(settings: Settings) -> Any:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     from pymilvus import MilvusClient
     from pymilvus.exceptions import MilvusException
+
+    if is_lite(settings.milvus_uri):
+        with warnings.catch_warnings():  # milvus_lite reads its version with pkg_resources
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            import milvus_lite  # noqa: F401
 
     # Lite answers no MVCC timestamp to a query iterator; pymilvus then warns on every iterator it opens.
     logging.getLogger("pymilvus.orm.iterator").setLevel(logging.ERROR)
