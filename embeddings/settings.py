@@ -176,6 +176,23 @@ class Settings(BaseSettings):
     max_sessions: int = 1000
     max_body_bytes: int = 16_384
 
+    # Index backend
+    index_backend: Literal["local", "milvus"] = Field(
+        default="local",
+        description="local: FAISS + BM25 files in index_dir; milvus: one Milvus collection (dense vectors and "
+        "Milvus's own BM25 full-text search) at milvus_uri.",
+    )
+    milvus_uri: str = Field(
+        default=".wenda/milvus.db",
+        description="A file path: Milvus Lite embedded in the process (one process per file); http://host:19530: "
+        "a Milvus server or cluster. (MILVUS_URI is never read: pymilvus itself reads it at import.)",
+    )
+    milvus_token: str | None = Field(default=None, description="Milvus token ('user:password' or an API key); None: none.")
+    milvus_collection: str = Field(
+        default="wenda", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Collection of the chunks; the manifest and documents go to <name>_meta.",
+    )
+
     @field_validator("encoder_backend", mode="before")
     @classmethod
     def _backend_name(cls, value: Any) -> Any:

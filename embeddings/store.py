@@ -203,19 +203,22 @@ def verify_files(version: Path, manifest: dict[str, Any], *, checksums: bool) ->
     return damaged
 
 
-def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Path) -> None:
-    """Raise IndexMismatchError if the index was built with another format or encoder."""
+def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Path, *, where: str | None = None) -> None:
+    """Raise IndexMismatchError if the index was built with another format or encoder. `where` names an index
+    that is not a folder (`index in Milvus collection ...`); the rebuild hint then has no --index-dir."""
+    what = where or f"index at {index_dir}"
+    folder = "" if where else f" --index-dir {index_dir}"
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"index at {index_dir} has format version {version}, this program reads version {FORMAT_VERSION}; "
-            f"rebuild it with: qa index --rebuild --index-dir {index_dir}"
+            f"{what} has format version {version}, this program reads version {FORMAT_VERSION}; "
+            f"rebuild it with: qa index --rebuild{folder}"
         )
     built_with = manifest.get("encoder", {}).get("name")
     if built_with != encoder_name:
         raise IndexMismatchError(
-            f"index at {index_dir} was built with encoder {built_with!r} but the configured encoder is "
-            f"{encoder_name!r}; rebuild with: qa index --rebuild --model {encoder_name} --index-dir {index_dir} "
+            f"{what} was built with encoder {built_with!r} but the configured encoder is "
+            f"{encoder_name!r}; rebuild with: qa index --rebuild --model {encoder_name}{folder} "
             f"(or set WENDA_EMBEDDING_MODEL={built_with} to use the index as it is)"
         )
 

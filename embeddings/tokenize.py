@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import warnings
 from functools import lru_cache
 from importlib import resources
 
@@ -18,7 +19,9 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff%.]+")
 
 def _jieba():  # noqa: ANN202 - jieba has no type hints
     global _READY
-    import jieba
+    with warnings.catch_warnings():  # jieba imports pkg_resources when setuptools has it (< 81, for Milvus Lite)
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import jieba
 
     if not _READY:
         with _INIT_LOCK:

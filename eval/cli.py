@@ -117,6 +117,8 @@ def handle(args: argparse.Namespace) -> int:
         overrides: dict[str, object] = {"corpus": corpus}
         if not index_dir_given:
             overrides["index_dir"] = out / "index"  # never clobber the main index
+            if settings.index_backend == "milvus":  # nor the main Milvus collection
+                overrides["milvus_collection"] = f"{settings.milvus_collection}_eval"
         settings = settings.with_overrides(**overrides)
     if args.given and args.squad is None:
         raise GoldError("--given needs --squad (every question must name its paragraph)")
@@ -144,6 +146,8 @@ def _handle_dialogues(args: argparse.Namespace, settings: object, index_dir_give
         overrides: dict[str, object] = {"corpus": args.corpus}
         if not index_dir_given:
             overrides["index_dir"] = out / "index"  # never clobber the main index
+            if settings.index_backend == "milvus":  # type: ignore[attr-defined]  # nor the main Milvus collection
+                overrides["milvus_collection"] = f"{settings.milvus_collection}_eval"  # type: ignore[attr-defined]
         settings = settings.with_overrides(**overrides)  # type: ignore[attr-defined]
     systems = args.systems if args.systems != list(SYSTEMS) else [PRODUCT]
     report = run_dialogues(

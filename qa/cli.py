@@ -50,12 +50,12 @@ def _encoder_missing(settings: Any) -> bool:
 
 def _pipeline(settings: Any, quiet: bool = False) -> Any:
     """The loaded pipeline, saying on stderr what a first run builds (unless `quiet`)."""
-    from embeddings.store import current_version, ensure_index_dir
+    from embeddings.backend import index_exists, location, prepare
     from qa.pipeline import QAPipeline
 
-    first_build = current_version(settings.index_dir) is None
+    first_build = not index_exists(settings)
     if first_build:
-        ensure_index_dir(settings.index_dir)
+        prepare(settings)
     if not quiet and _encoder_missing(settings):
         print(
             f"Building the {settings.embedding_model} encoder in {settings.model_cache_dir} (first run only, "
@@ -64,7 +64,7 @@ def _pipeline(settings: Any, quiet: bool = False) -> Any:
         )
     if first_build and not quiet:
         corpus = ", ".join(map(str, settings.corpus))
-        print(f"No index at {settings.index_dir} yet: building it from {corpus} (first run only)…", file=sys.stderr)
+        print(f"No index at {location(settings)} yet: building it from {corpus} (first run only)…", file=sys.stderr)
     return QAPipeline.from_settings(settings, build_if_missing=True, progress=_progress_enabled() and not quiet)
 
 
@@ -217,15 +217,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from embeddings.backend import index_exists, location, read_manifest, uses_milvus
     from embeddings.errors import IndexNotFoundError
-    from embeddings.store import current_version, read_manifest
 
     settings = settings_from_args(args)
-    if current_version(settings.index_dir) is None:
-        raise IndexNotFoundError(f"no index at {settings.index_dir}; build one with: qa index (or just ask: qa ask \"…\")")
-    manifest = read_manifest(settings.index_dir)
+    if not index_exists(settings):
+        raise IndexNotFoundError(f"no index at {location(settings)}; build one with: qa index (or just ask: qa ask \"…\")")
+    manifest = read_manifest(settings)
     info = {
-        "index_dir": str(settings.index_dir.resolve()),
+        "index_dir": location(settings) if uses_milvus(settings) else str(settings.index_dir.resolve()),
+        "backend": settings.index_backend,
         "built_at": manifest.get("created_at"),
         "format_version": manifest.get("format_version"),
         "corpus": manifest.get("corpus"),
@@ -246,7 +247,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"index      {info['index_dir']} (built {info['built_at']}, format v{info['format_version']})")
     print(f"corpus     {', '.join(info['corpus'] or [])}: {info['files']} files, {info['documents']} articles, {info['chunks']} chunks")
     print(f"encoder    {enc['name']} ({enc['dimension']}-d, normalised; {'built-in, offline' if enc.get('builtin') else enc.get('resolved')})")
-    print(f"dense      FAISS {info['index_type']}; BM25 over jieba tokens")
+    engine = "Milvus" if uses_milvus(settings) else "FAISS"
+    print(f"dense      {engine} {info['index_type']}; BM25 over jieba tokens")
     dense = settings.weight_dense if settings.weight_dense is not None else ("auto: 0 for the word-vector encoder" if enc.get("name") == BUILTIN_ENCODER else "auto: 1")
     print(f"retrieval  {settings.retrieval_mode} (RRF weights bm25 {settings.weight_bm25}, dense {dense}); reader {settings.reader}")
     return 0

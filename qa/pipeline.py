@@ -8,17 +8,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from embeddings.backend import build_index, open_index
 from embeddings.documents import Document
 from embeddings.encoders import TextEncoder
-from embeddings.errors import IndexNotFoundError
 from embeddings.settings import BUILTIN_ENCODER, Settings
-from embeddings.store import BuildReport, LoadedIndex, build_index, current_version, load_index
+from embeddings.store import BuildReport, LoadedIndex
 from qa.errors import check_question
+from qa.milvus_retriever import make_retriever
 from qa.reader.base import Reader
 from qa.reader.evidence import EvidenceScorer
 from qa.reader.factory import make_reader
 from qa.reader.question import analyse
-from qa.retriever import FusionWeights, HybridRetriever
+from qa.retriever import FusionWeights
 from qa.synonyms import load_codes
 from qa.types import Answer, Citation, IndexInfo, Passage
 
@@ -60,7 +61,7 @@ class QAPipeline:
         self.encoder = encoder
         self.retrieval_mode = retrieval_mode or settings.retrieval_mode
         self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
-        self.retriever = HybridRetriever(index, encoder, settings.candidates)
+        self.retriever = make_retriever(index, encoder, settings.candidates)
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
         scorer = EvidenceScorer(self.idf, self.codes)
         self.reader: Reader = make_reader(reader or settings.reader, scorer, settings)
@@ -77,13 +78,9 @@ class QAPipeline:
     # -- construction ---------------------------------------------------------------------------------
     @classmethod
     def from_settings(cls, settings: Settings, *, build_if_missing: bool = True, progress: bool = False) -> QAPipeline:
-        """Load the index at settings.index_dir (building it from settings.corpus when missing) and models."""
+        """Load the index of settings.index_backend (building it from settings.corpus when missing) and models."""
         encoder = _encoder(settings)
-        if current_version(settings.index_dir) is None:
-            if not build_if_missing:
-                raise IndexNotFoundError(f"no index at {settings.index_dir}; build one with: qa index --index-dir {settings.index_dir}")
-            build_index(settings, encoder_factory=lambda: encoder, progress=progress)
-        index = load_index(settings.index_dir, encoder.info.name)
+        index = open_index(settings, encoder, build_if_missing=build_if_missing, progress=progress)
         return cls(settings, index, encoder)
 
     @staticmethod

@@ -59,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-indexes", action="store_true", help="keep the indexes written under OUT/indexes/")
     parser.add_argument("--in-process", action="store_true", help="measure every corpus in this process (no fork)")
     parser.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--milvus", action="store_true",
+        help="also insert every corpus into Milvus (Lite under OUT/, or the server in milvus_uri) and time it next to the local index",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
@@ -78,6 +82,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         isolate=not args.in_process,
         progress=not args.no_progress,
         quick=args.quick,
+        milvus=args.milvus,
     )
     if args.seeds_dir is not None:
         cfg.seeds_dir = args.seeds_dir

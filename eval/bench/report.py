@@ -282,6 +282,9 @@ def console_summary(report: dict[str, Any]) -> str:  # noqa: C901  (one table pe
         del c
     out.append("  R@10 = share of the exact top 10 (by id) found; ±0.001 = share of the returned top 10 scoring within 0.001")
     out.append("  of the exact 10th score; top-10 spread = median exact 1st minus 10th score (small = many near-ties).")
+    from eval.bench.milvus import milvus_table
+
+    out.extend(milvus_table(ok))
     failed = [c for c in corpora if "error" in c]
     for c in failed:
         out.append(f"\n{c['name']}: FAILED — {c['error'].splitlines()[0]}")

@@ -93,6 +93,8 @@ class BenchConfig:
     isolate: bool = True
     progress: bool = True
     quick: bool = False
+    milvus: bool = False
+    """Also insert each corpus into Milvus and time it side by side (eval/bench/milvus.py)."""
 
 
 # -- small measurement helpers ----------------------------------------------------------------------------
@@ -828,6 +830,10 @@ def measure_build(name: str, shared: Shared, cfg: BenchConfig, hints: dict[str, 
         "build_rss_mb": mb(rss_bytes()),
     }
     _say(cfg, name, f"built; RSS {mb(rss_bytes())} MB; measuring queries")
+    if cfg.milvus:
+        from eval.bench.milvus import measure_milvus_safely
+
+        result["milvus"] = measure_milvus_safely(name, built, queries, shared, cfg, settings, result)
     compare(name, built, queries, shared, cfg, settings, hints, result)
     result["seconds_build_compare"] = round(time.perf_counter() - started, 1)
     return result
