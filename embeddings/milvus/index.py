@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.bm25 import BM25Index
 from embeddings.documents import Chunk, Document
 from embeddings.errors import IndexCorruptError, IndexNotFoundError
 from embeddings.milvus import collections as mc
@@ -42,10 +43,15 @@ class DocFrequencies:
         counts = np.fromiter((df[t] for t in terms), dtype=np.int64, count=len(terms))
         self.weights = _Pointers(np.concatenate([[0], np.cumsum(counts)]))
         self._size = size
+        self._idf: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return self._size
+
+    # The local index's idf, read from the same three things (vocab, size, weights.indptr).
+    idf_table = BM25Index.idf_table
+    idf = BM25Index.idf
 
 
 class ChunkCount:

@@ -76,7 +76,7 @@ def test_same_passages_as_local(backend_pipeline, local_results, mode: str) -> N
 
 def test_same_answers_and_citations_as_local(backend_pipeline, seed_pipeline, local_results) -> None:  # noqa: ANN001
     local = seed_pipeline.with_options(reader="rules")
-    assert backend_pipeline.info()["chunks"] == local.info()["chunks"]
+    assert backend_pipeline.info().chunks == local.info().chunks
     assert backend_pipeline.idf("派出所") == pytest.approx(local.idf("派出所"))
     for question in [SEED_QUESTION, *QUESTIONS]:
         mine, theirs = backend_pipeline.ask(question), local_results["answer", question]
