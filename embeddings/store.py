@@ -13,7 +13,6 @@ The manifest records each data file's size and SHA-256: sizes are checked on eve
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -37,11 +36,11 @@ from embeddings.documents import Chunk, Document
 from embeddings.errors import (
     IndexCorruptError,
     IndexLocationError,
-    IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
 )
 from embeddings.ingest import load_corpus
+from embeddings.locks import exclusive
 from embeddings.settings import Settings
 from embeddings.tokenize import stopwords, tokenize
 from embeddings.vector_index import DenseIndexSpec, build_dense, choose_spec, load_dense, save_dense
@@ -239,22 +238,9 @@ def ensure_index_dir(index_dir: Path) -> None:
 def write_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
     """Exclusive lock on the index folder for one writer; waits up to `wait_s` then fails clearly."""
     ensure_index_dir(index_dir)
-    with open(index_dir / "LOCK", "a+") as handle:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another process is writing the index at {index_dir}; wait for it to finish and retry"
-                    ) from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    busy = f"another process is writing the index at {index_dir}; wait for it to finish and retry"
+    with open(index_dir / "LOCK", "a+") as handle, exclusive(handle, wait_s, busy):
+        yield
 
 
 def _fsync_dir(path: Path) -> None:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
 import re
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from embeddings.errors import IndexLocationError, IndexLockedError, WendaError
+from embeddings.errors import IndexLocationError, WendaError
+from embeddings.locks import exclusive
 from embeddings.settings import Settings
 
 CONNECT_TIMEOUT_S = 60.0
@@ -97,19 +96,6 @@ def write_lock(settings: Settings, wait_s: float = 30.0) -> Iterator[None]:
         handle = open(path, "a+")  # noqa: SIM115 - held for the duration of the context
     except OSError as exc:
         raise IndexLocationError(f"the lock file {path} cannot be created ({exc.strerror or exc})") from None
-    with handle:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another process is writing the index in {describe(settings)}; wait for it to finish and retry"
-                    ) from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    busy = f"another process is writing the index in {describe(settings)}; wait for it to finish and retry"
+    with handle, exclusive(handle, wait_s, busy):
+        yield
