@@ -137,9 +137,7 @@ def ensure_export(
             build(tmp)
             (tmp / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")
             tmp.chmod(0o755)
-            if target.exists() and not complete(target):
-                shutil.rmtree(target, ignore_errors=True)  # an export for other weights: replaced
-            install_dir(tmp, target, complete, what)
+            install_dir(tmp, target, complete, what)  # replaces an outdated export (it has a wenda_ marker)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         if progress:

@@ -13,7 +13,7 @@ and the rule reader's evidence score are kept, then a grid is searched offline:
   SPEED_TOLERANCE of the best F1-all is chosen, since the reader's cost is linear in windows;
 - `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate);
 - `type_penalty` p: a span with no numeral loses p when the question asks for a number or a date (the best
-  PER_WINDOW spans of each window are kept so that a typed span can win).
+  `TYPED_SPANS_PER_WINDOW` spans of each window are kept, as the reader does with a penalty).
 
 The objective is the mean over all questions of F1 (answerable, answered), 1 (unanswerable, abstained) or 0,
 the same "F1 over all" the evaluation reports. Ties go to the simpler policy (no gate, smaller a, t near 0.5).
@@ -41,7 +41,6 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 GATES: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 WINDOW_BUDGETS: tuple[int | None, ...] = (2, 3, 4, 6, 8, None)
 TYPE_PENALTIES = (0.0, 2.0, 5.0)
-PER_WINDOW = 5
 SPEED_TOLERANCE = 0.01
 """The smallest window budget whose best F1-all is within this of the best without a budget is chosen."""
 
@@ -75,14 +74,14 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
     """Per question: the candidate spans of every retrieved passage and the rule reader's evidence score."""
     from tqdm import tqdm
 
-    from qa.reader.neural.reader import NeuralReader, predict_spans, trim, untyped
+    from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, NeuralReader, predict_spans, trim, untyped
     from qa.reader.question import analyse
 
     reader = pipe.reader
     if not isinstance(reader, NeuralReader):
         raise SystemExit(f"the configured reader is {pipe.reader_name!r}, not the neural reader")
     rules = pipe.with_options(reader="rules").reader
-    every_window = dataclasses.replace(reader.options, max_windows=None, per_window=PER_WINDOW)
+    every_window = dataclasses.replace(reader.options, max_windows=None, per_window=TYPED_SPANS_PER_WINDOW)
     rows = []
     for item in tqdm(items, desc="collect", unit="q", disable=not progress):
         analysis = analyse(item.question)

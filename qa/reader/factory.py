@@ -29,7 +29,7 @@ def make_reader(name: str, scorer: EvidenceScorer, settings: Settings) -> Reader
 def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
     """The transformer reader; when its model cannot be loaded offline, the rule reader (said once)."""
     from qa.reader.neural.model import ReaderModelError, load_qa_model
-    from qa.reader.neural.reader import DecodeOptions, NeuralReader, policy_of
+    from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, DecodeOptions, NeuralReader, policy_of
 
     try:
         qa = load_qa_model(
@@ -49,7 +49,7 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
         stride=settings.reader_stride,
         max_answer_tokens=settings.reader_max_answer_tokens,
         max_windows=settings.reader_max_windows if settings.reader_max_windows is not None else policy.max_windows,
-        per_window=5 if policy.type_penalty else 1,
+        per_window=TYPED_SPANS_PER_WINDOW if policy.type_penalty else 1,
     )
     gated = settings.evidence_threshold is not None or policy.evidence_threshold is not None
     return NeuralReader(qa, options, policy, evidence=RuleReader(scorer) if gated else None)

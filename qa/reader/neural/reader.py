@@ -109,6 +109,8 @@ class AnswerPolicy:
 
 
 TYPED = frozenset({"number", "date", "duration"})
+TYPED_SPANS_PER_WINDOW = 5
+"""Spans kept per window when a type penalty is set, so that a span with a numeral can win."""
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几]")
 
 
