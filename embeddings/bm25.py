@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+FILES = ("bm25_data.npy", "bm25_indices.npy", "bm25_indptr.npy", "bm25_vocab.json")
+"""What `save` writes."""
+
 SPARSE_QUERY_FRACTION = 16
 """A query whose postings number under 1/16 of the documents ranks exactly the documents it touches; with more,
 candidates are picked from the score buffer by a sampled threshold (see `_candidates`)."""
@@ -166,14 +169,23 @@ class BM25Index:
         return [(int(touched[i]), float(cand[i])) for i in order]
 
     def save(self, directory: Path) -> None:
-        sparse.save_npz(directory / "bm25.npz", self.weights, compressed=False)
+        """Write the posting arrays as `.npy` files (memory-mapped by `load`) and the vocabulary as JSON."""
+        for name in ("data", "indices", "indptr"):
+            np.save(directory / f"bm25_{name}.npy", getattr(self.weights, name))
         terms = [""] * len(self.vocab)
         for term, i in self.vocab.items():
             terms[i] = term
-        (directory / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        meta = {"documents": self.size, "terms": terms}
+        (directory / "bm25_vocab.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> BM25Index:
-        weights = sparse.load_npz(directory / "bm25.npz").tocsc()
-        terms = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
+        """Map the posting arrays read-only (pages are read when a query touches them); ValueError when damaged."""
+        meta = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
+        terms, n_docs = meta["terms"], int(meta["documents"])
+        data, indices, indptr = (np.load(directory / f"bm25_{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr"))
+        n_terms = max(len(terms), 1)
+        if len(indptr) != n_terms + 1 or len(data) != len(indices) or int(indptr[-1]) != len(data):
+            raise ValueError(f"BM25 arrays disagree ({len(indptr)} pointers for {n_terms} terms, {len(data)} weights, {len(indices)} rows)")
+        weights = sparse.csc_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
         return cls(weights, {t: i for i, t in enumerate(terms)})

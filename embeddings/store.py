@@ -3,11 +3,13 @@
 Layout of `index_dir`:
     CURRENT          name of the active version folder (replaced atomically)
     LOCK             held by the one process writing
-    v-<stamp>/       manifest.json, documents.jsonl, chunks.jsonl, vectors.npy, dense.faiss, bm25.npz, bm25_vocab.json
+    v-<stamp>/       manifest.json, the document and chunk records (embeddings.records), vectors.npy,
+                     dense.faiss, the BM25 postings (bm25_*.npy, bm25_vocab.json)
 A build writes a fresh version folder and then switches CURRENT, so a crash never leaves a half-written index;
 what a killed build left behind (`.tmp-*`, `.CURRENT-*`, orphan versions) is removed when the next build starts.
 The manifest records each data file's size and SHA-256: sizes are checked on every load, checksums by
-`qa index`, which rebuilds what is damaged.
+`qa index`, which rebuilds what is damaged. Loading maps the records and BM25 postings instead of parsing
+them, so a loaded index holds no per-chunk Python objects.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import shutil
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from embeddings.bm25 import FILES as BM25_FILES
 from embeddings.bm25 import BM25Index
 from embeddings.chunking import chunk_document
 from embeddings.documents import Chunk, Document
@@ -41,18 +44,26 @@ from embeddings.errors import (
 )
 from embeddings.ingest import load_corpus
 from embeddings.locks import exclusive
+from embeddings.records import (
+    RECORD_FILES,
+    DocumentsById,
+    DocumentTable,
+    read_records,
+    write_records,
+)
 from embeddings.settings import Settings
 from embeddings.tokenize import stopwords, tokenize
 from embeddings.vector_index import DenseIndexSpec, build_dense, choose_spec, load_dense, save_dense
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: memory-mapped records and BM25 postings (1: JSON lines and a scipy .npz, parsed whole on load)."""
 TOKENIZER = "jieba-lcut-v1"
-DATA_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+DATA_FILES = (*RECORD_FILES, "vectors.npy", "dense.faiss", *BM25_FILES)
 """The files a version holds besides its manifest; the manifest records their sizes and checksums."""
 _FILES = ("manifest.json", *DATA_FILES)
-_REBUILDABLE = {"dense.faiss", "bm25.npz", "bm25_vocab.json"}
+_REBUILDABLE = {"dense.faiss", *BM25_FILES}
 """Derived files: rebuilt from the chunks and vectors; damage to any other file means re-encoding."""
 _LOAD_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile, AttributeError)
 
@@ -87,15 +98,18 @@ class LoadedIndex:
 
     path: Path
     manifest: dict[str, Any]
-    documents: list[Document]
-    chunks: list[Chunk]
+    documents: Sequence[Document]
+    chunks: Sequence[Chunk]
     bm25: BM25Index
     dense: Any
     dense_spec: DenseIndexSpec
-    doc_by_id: dict[str, Document] = field(init=False)
+    doc_by_id: Mapping[str, Document] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.doc_by_id = {d.doc_id: d for d in self.documents}
+        if isinstance(self.documents, DocumentTable):
+            self.doc_by_id = DocumentsById(self.documents)
+        else:
+            self.doc_by_id = {d.doc_id: d for d in self.documents}
 
 
 def _stopwords_hash() -> str:
@@ -251,29 +265,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _previous(version: Path | None) -> tuple[dict[str, list[Chunk]], np.ndarray | None]:
-    """Chunks grouped by source file and the vectors of the previous version, for reuse."""
+def _previous(version: Path | None, reusable: set[str]) -> tuple[dict[str, list[tuple[int, Chunk]]], np.ndarray | None]:
+    """(row, chunk with its tokens and without text) of the previous version's chunks, grouped by source file,
+    for the sources in `reusable`; and the previous version's vectors (row-aligned, memory-mapped)."""
     if version is None:
         return {}, None
-    docs = {d["doc_id"]: d["source"] for d in _read_jsonl(version / "documents.jsonl")}
-    by_source: dict[str, list[Chunk]] = {}
-    for row in _read_jsonl(version / "chunks.jsonl"):
-        chunk = Chunk(row["chunk_id"], row["doc_id"], row["start"], row["end"], "", row["tokens"])
-        by_source.setdefault(docs[row["doc_id"]], []).append(chunk)
-    vectors = np.load(version / "vectors.npy")
-    if len(vectors) != sum(len(c) for c in by_source.values()):
-        raise ValueError(f"{len(vectors)} vectors for {sum(len(c) for c in by_source.values())} chunks")
+    _documents, table = read_records(version)
+    vectors = np.load(version / "vectors.npy", mmap_mode="r")
+    if len(vectors) != len(table):
+        raise ValueError(f"{len(vectors)} vectors for {len(table)} chunks")
+    by_source: dict[str, list[tuple[int, Chunk]]] = {}
+    for i in range(len(table)):
+        source = table.source_of(i)
+        if source in reusable:
+            chunk = table[i]
+            by_source.setdefault(source, []).append((i, Chunk(chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end, "", table.tokens(i))))
     return by_source, vectors
 
 
@@ -357,8 +363,9 @@ def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encod
             if any(name not in _REBUILDABLE for name, _ in damaged):
                 manifest = None  # the chunks or vectors themselves: encode again
         old_files: dict[str, str] = manifest.get("files", {}) if manifest else {}
+        same_files = {s for s, digest in corpus.files.items() if old_files.get(s) == digest}
         try:
-            old_chunks, old_vectors = _previous(version if manifest else None)
+            old_chunks, old_vectors = _previous(version if manifest else None, same_files)
         except (*_LOAD_ERRORS, json.JSONDecodeError) as exc:
             log.warning("previous index unreadable, rebuilding from scratch: %s", exc)
             old_files, old_chunks, old_vectors = {}, {}, None
@@ -385,20 +392,14 @@ def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encod
         docs_by_source: dict[str, list[Document]] = {}
         for doc in corpus.documents:
             docs_by_source.setdefault(doc.source, []).append(doc)
-        old_row = 0
-        old_offsets: dict[str, int] = {}
-        for source, source_chunks in old_chunks.items():
-            old_offsets[source] = old_row
-            old_row += len(source_chunks)
         for source, docs in tqdm(
             docs_by_source.items(), desc="chunk + tokenise", unit="file", disable=not progress, leave=False
         ):
             if source in reusable and source in old_chunks:
-                base = old_offsets[source]
-                for k, old in enumerate(old_chunks[source]):
+                for row, old in old_chunks[source]:
                     text = doc_text[old.doc_id][old.start : old.end]
                     chunks.append(Chunk(old.chunk_id, old.doc_id, old.start, old.end, text, old.tokens))
-                    vectors.append(old_vectors[base + k] if old_vectors is not None else None)
+                    vectors.append(np.array(old_vectors[row]) if old_vectors is not None else None)
                 continue
             for doc in docs:
                 for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_max, settings.chunk_overlap):
@@ -475,11 +476,7 @@ def _commit(
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir(parents=True)
     try:
-        _write_jsonl(tmp / "documents.jsonl", [d.to_dict() for d in documents])
-        _write_jsonl(
-            tmp / "chunks.jsonl",
-            [{"chunk_id": c.chunk_id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "tokens": c.tokens} for c in chunks],
-        )
+        write_records(tmp, documents, chunks)
         np.save(tmp / "vectors.npy", matrix)
         save_dense(dense, tmp / "dense.faiss")
         bm25.save(tmp)
@@ -524,12 +521,7 @@ def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
         what = ", ".join(f"{name} ({why})" for name, why in damaged)
         raise IndexCorruptError(f"index at {index_dir} is damaged: {what}; rebuild the damaged files with: qa index --index-dir {index_dir}")
     try:
-        documents = [Document(**row) for row in _read_jsonl(version / "documents.jsonl")]
-        by_id = {d.doc_id: d for d in documents}
-        chunks = [
-            Chunk(r["chunk_id"], r["doc_id"], r["start"], r["end"], by_id[r["doc_id"]].text[r["start"] : r["end"]], r["tokens"])
-            for r in _read_jsonl(version / "chunks.jsonl")
-        ]
+        documents, chunks = read_records(version)
         spec = DenseIndexSpec(manifest["dense"]["type"], manifest["dense"]["params"])
         dense = load_dense(version / "dense.faiss", spec)
         bm25 = BM25Index.load(version)

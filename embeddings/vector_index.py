@@ -83,9 +83,11 @@ def save_dense(index, path: Path) -> None:  # noqa: ANN001
 
 
 def load_dense(path: Path, spec: DenseIndexSpec):  # noqa: ANN201
+    """Read a saved index; the vectors of flat and HNSW indexes stay memory-mapped (read-only, paged in as
+    searched) instead of being copied into memory."""
     import faiss
 
-    index = faiss.read_index(str(path))
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
     apply_search_params(index, spec)
     return index
 

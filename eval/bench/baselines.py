@@ -67,3 +67,35 @@ class RebuildBM25:
             freq = np.fromiter((d.get(term, 0) for d in doc_freqs), dtype=np.float64, count=len(doc_freqs))
             scores += weight * freq * (self.k1 + 1) / (freq + norm)
         return [(i, s) for i, s in top_k(scores, k) if s > 0]
+
+
+class Bm25sIndex:
+    """The maintained library doing what `BM25Index` does (`bm25s`: BM25 scores precomputed into a sparse
+    matrix at indexing time), over the project's own jieba tokens with the same k1, b and Lucene idf.
+
+    bm25s drops BM25's constant `(k1 + 1)` numerator factor, as Lucene 8 does; scores are multiplied back so
+    both report the same numbers (rankings do not depend on it). Query terms are passed once each, as
+    `BM25Index` counts them."""
+
+    def __init__(self, corpus_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        import bm25s
+
+        self.k1 = k1
+        self.size = len(corpus_tokens)
+        self.model = bm25s.BM25(k1=k1, b=b, method="lucene")
+        self.model.index([list(doc) for doc in corpus_tokens], show_progress=False)
+
+    def nbytes(self) -> int:
+        """Bytes of its score matrix (data, indices, pointers)."""
+        scores = self.model.scores
+        return int(sum(scores[key].nbytes for key in ("data", "indices", "indptr")))
+
+    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Top-k (doc index, score) with a positive score, best first, through `BM25.retrieve`."""
+        terms = [t for t in dict.fromkeys(query_tokens) if t in self.model.vocab_dict]
+        k = min(k, self.size)
+        if not terms or k <= 0:
+            return []
+        ids, scores = self.model.retrieve([terms], k=k, show_progress=False, n_threads=1)
+        scale = self.k1 + 1
+        return [(int(i), float(s) * scale) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]

@@ -15,6 +15,7 @@ LINES = (
     ("numpy_exact", "NumPy exact (matrix @ query)", "tab:gray", "x"),
     ("bm25", "BM25 (CSC postings)", "tab:red", "D"),
     ("bm25_rebuild", "BM25 rebuilt per query", "tab:purple", "v"),
+    ("bm25s", "bm25s library", "tab:brown", "P"),
 )
 TARGET_P95_1M_MS = 100.0
 TARGET_P50_SEED_MS = 20.0
@@ -229,8 +230,8 @@ def console_summary(report: dict[str, Any]) -> str:  # noqa: C901  (one table pe
     out.append(format_table(header, rows))
     out.append("")
     out.append("Query latency, ms p50/p95/p99 (query text in, 50 candidates out; ~ = extrapolated)")
-    methods = ["numpy_exact", "flat", "hnsw", "ivf", "bm25", "bm25_rebuild", "retrieve", "retrieve_dense"]
-    header = ["corpus", "NumPy exact", "flat", "HNSW", "IVF", "BM25", "BM25 rebuild", "retrieve", "retr.+dense (auto)"]
+    methods = ["numpy_exact", "flat", "hnsw", "ivf", "bm25", "bm25s", "bm25_rebuild", "retrieve", "retrieve_dense"]
+    header = ["corpus", "NumPy exact", "flat", "HNSW", "IVF", "BM25", "bm25s", "BM25 rebuild", "retrieve", "retr.+dense (auto)"]
     if any(_get(c, "latency", "retrieve_dense_flat") for c in ok):
         methods.append("retrieve_dense_flat")
         header.append("retr.+dense (flat)")
@@ -266,6 +267,7 @@ def console_summary(report: dict[str, Any]) -> str:  # noqa: C901  (one table pe
             f"{dom_d.get('component', '-')} {_f(dom_d.get('p50_ms'))}/{_f(dom_d.get('of_p50_ms'))}",
         ])
     out.append(format_table(header, rows))
+    out.extend(bm25s_table(ok))
     sweeps = [c for c in ok if c.get("kind") == "synthetic" and c.get("sweep")]
     if sweeps:
         out.append("")
@@ -316,6 +318,27 @@ def console_summary(report: dict[str, Any]) -> str:  # noqa: C901  (one table pe
         for key, value in recs.items():
             out.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
     return "\n".join(out)
+
+
+def bm25s_table(corpora: list[dict[str, Any]]) -> list[str]:
+    """This project's BM25 against the `bm25s` library on the same tokens (lines to print; none when not run)."""
+    rows = []
+    for c in corpora:
+        info = c.get("bm25s")
+        if not info:
+            continue
+        rows.append([
+            c["name"],
+            f"{_f(_get(c, 'build', 'bm25_matrix', 'seconds'))} / {_f(info.get('build_s'))}",
+            f"{_f(info.get('own_matrix_mb'), 1)} / {_f(info.get('matrix_mb'), 1)}",
+            f"{_lat(c, 'bm25')} / {_lat(c, 'bm25s')}",
+            _f(_get(c, "checks", "bm25_equals_bm25s"), 3),
+        ])
+    if not rows:
+        return []
+    version = next(c["bm25s"].get("version") for c in corpora if c.get("bm25s"))
+    header = ["corpus", "build s (own / bm25s)", "matrix MB (own / bm25s)", "query ms p50/p95/p99 (own / bm25s)", "same top-k scores"]
+    return ["", f"BM25: this project's BM25Index against bm25s {version} (same jieba tokens, k1, b, Lucene idf)", format_table(header, rows)]
 
 
 # -- files --------------------------------------------------------------------------------------------------

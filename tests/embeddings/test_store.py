@@ -71,6 +71,33 @@ def test_build_load_and_incremental_update(tmp_path: Path, corpus: Path, encoder
     a = np.load(current_version(settings.index_dir) / "vectors.npy")
     b = np.load(current_version(fresh.index_dir) / "vectors.npy")
     assert a.shape == b.shape and np.allclose(a, b, atol=1e-5)
+    # ... and so are the reused token lists (the BM25 weights of both builds agree).
+    reused, rebuilt = load_index(settings.index_dir, encoder.info.name).bm25, load_index(fresh.index_dir, encoder.info.name).bm25
+    assert reused.vocab.keys() == rebuilt.vocab.keys() and reused.size == rebuilt.size
+    order = [rebuilt.vocab[t] for t in sorted(reused.vocab, key=reused.vocab.__getitem__)]
+    assert abs(reused.weights - rebuilt.weights[:, order]).max() < 1e-5
+
+
+def test_loaded_index_maps_its_files(tmp_path: Path, corpus: Path, encoder, make_settings) -> None:  # noqa: ANN001
+    """Loading keeps records and postings on disk (memory maps), and decodes a chunk only when it is read."""
+    import mmap
+
+    import numpy as np
+
+    from embeddings.records import ChunkTable, DocumentTable
+
+    settings = make_settings(tmp_path / "idx", [corpus])
+    build(settings, encoder)
+    index = load_index(settings.index_dir, encoder.info.name)
+    assert isinstance(index.chunks, ChunkTable) and isinstance(index.documents, DocumentTable)
+    for array in (index.bm25.weights.data, index.bm25.weights.indices, index.bm25.weights.indptr):
+        bases = [array]
+        while getattr(bases[-1], "base", None) is not None:
+            bases.append(bases[-1].base)
+        assert any(isinstance(b, (np.memmap, mmap.mmap)) for b in bases), bases
+    chunk = index.chunks[len(index.chunks) - 1]
+    assert chunk.tokens == [] and index.doc_by_id[chunk.doc_id].text[chunk.start : chunk.end] == chunk.text
+    assert sorted(index.doc_by_id) == sorted(d.doc_id for d in index.documents)
 
 
 def test_manifest_records_setup(tmp_path: Path, corpus: Path, encoder, make_settings) -> None:  # noqa: ANN001

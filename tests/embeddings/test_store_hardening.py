@@ -11,7 +11,7 @@ import pytest
 
 from embeddings import store
 from embeddings.errors import IndexCorruptError, IndexLocationError
-from embeddings.store import build_index, current_version, load_index
+from embeddings.store import FORMAT_VERSION, build_index, current_version, load_index
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -102,7 +102,9 @@ def test_build_removes_leftovers_of_killed_builds(tmp_path: Path, corpus: Path, 
     assert load_index(idx, encoder.info.name).path == active
 
 
-@pytest.mark.parametrize("name", ["dense.faiss", "bm25.npz", "bm25_vocab.json", "vectors.npy", "chunks.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["dense.faiss", "bm25_data.npy", "bm25_indices.npy", "bm25_vocab.json", "vectors.npy", "chunk_spans.npy", "doc_text.strs"]
+)
 def test_damaged_file_is_noticed_and_rebuilt(tmp_path: Path, corpus: Path, encoder, make_settings, name: str) -> None:  # noqa: ANN001
     settings = make_settings(tmp_path / "idx", [corpus])
     first = build(settings, encoder)
@@ -113,7 +115,7 @@ def test_damaged_file_is_noticed_and_rebuilt(tmp_path: Path, corpus: Path, encod
     report = build(settings, encoder)
     assert not report.up_to_date and [n for n, _ in report.repaired] == [name]
     assert "checksum" in report.repaired[0][1]
-    if name in ("dense.faiss", "bm25.npz", "bm25_vocab.json"):
+    if name == "dense.faiss" or name.startswith("bm25_"):
         assert report.encoded_chunks == 0  # derived files are rebuilt from the stored chunks and vectors
     index = load_index(settings.index_dir, encoder.info.name)
     assert len(index.chunks) == first.chunks == index.dense.ntotal == index.bm25.size
@@ -123,9 +125,9 @@ def test_damaged_file_is_noticed_and_rebuilt(tmp_path: Path, corpus: Path, encod
 def test_truncated_file_fails_on_load_with_one_line(tmp_path: Path, corpus: Path, encoder, make_settings) -> None:  # noqa: ANN001
     settings = make_settings(tmp_path / "idx", [corpus])
     build(settings, encoder)
-    path = current_version(settings.index_dir) / "bm25.npz"
+    path = current_version(settings.index_dir) / "bm25_indices.npy"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with pytest.raises(IndexCorruptError, match=r"bm25\.npz .*bytes.*with: qa index --index-dir") as caught:
+    with pytest.raises(IndexCorruptError, match=r"bm25_indices\.npy .*bytes.*with: qa index --index-dir") as caught:
         load_index(settings.index_dir, encoder.info.name)
     assert "\n" not in str(caught.value)
 
@@ -137,13 +139,14 @@ def test_truncated_npz_without_size_records_is_a_corrupt_index(tmp_path: Path, c
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     manifest.pop("artifacts", None)  # an index written before sizes were recorded
     (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    path = version / "bm25.npz"
-    path.write_bytes(path.read_bytes()[:100])
+    for name in ("bm25_data.npy", "doc_text.strs"):
+        path = version / name
+        path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(IndexCorruptError, match="damaged"):
         load_index(settings.index_dir, encoder.info.name)
 
 
-@pytest.mark.parametrize("manifest", ["[1, 2, 3]", '"text"', '{"format_version": 1, "encoder": {"name": "wenda-w2v-zh"}}'])
+@pytest.mark.parametrize("manifest", ["[1, 2, 3]", '"text"', f'{{"format_version": {FORMAT_VERSION}, "encoder": {{"name": "wenda-w2v-zh"}}}}'])
 def test_malformed_manifest_is_a_corrupt_index(tmp_path: Path, corpus: Path, encoder, make_settings, manifest: str) -> None:  # noqa: ANN001
     settings = make_settings(tmp_path / "idx", [corpus])
     build(settings, encoder)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.bench.baselines import RebuildBM25, numpy_exact_search
+from eval.bench.baselines import Bm25sIndex, RebuildBM25, numpy_exact_search
 from eval.bench.corpus import (
     composed_tokens,
     composed_vectors,
@@ -82,12 +82,12 @@ def test_baselines_agree_with_the_indexes(source, tiny_encoder) -> None:  # noqa
     corpus = generate(source, 150, seed=5)
     units = unit_features(source, tiny_encoder)
     tokens, vectors = composed_tokens(corpus, units), composed_vectors(corpus, units)
-    bm25, rebuild = BM25Index.build(tokens), RebuildBM25(tokens)
+    bm25, rebuild, library = BM25Index.build(tokens), RebuildBM25(tokens), Bm25sIndex(tokens)
     flat = build_dense(vectors, DenseIndexSpec("flat", {}))
     for question in ("正阳派出所建所多少年了？", "全国地方公安机关共设置了多少个公安派出所？"):
         q = tokenize(question)
-        fast, slow = bm25.search(q, 10), rebuild.search(q, 10)
-        assert fast and [round(s, 4) for _, s in fast] == [round(s, 4) for _, s in slow]
+        fast, slow, other = bm25.search(q, 10), rebuild.search(q, 10), library.search(q, 10)
+        assert fast and [round(s, 4) for _, s in fast] == [round(s, 4) for _, s in slow] == [round(s, 4) for _, s in other]
         vec = tiny_encoder.encode([question])[0]
         exact, faiss_hits = numpy_exact_search(vectors, vec, 10), search_dense(flat, vec, 10)
         assert [i for i, _ in exact] == [i for i, _ in faiss_hits]
@@ -141,7 +141,8 @@ def test_mini_bench_writes_json_and_png(tmp_path: Path, tiny_encoder) -> None:  
             assert all(0.0 <= row["recall@10"] <= 1.0 for row in corpus["sweep"][kind])
         assert corpus["checks"]["flat_equals_numpy"] == 1.0
         assert corpus["checks"]["bm25_equals_rebuild"] == 1.0
-        for method in ("numpy_exact", "flat", "hnsw", "ivf", "bm25", "retrieve", "retrieve_dense", "answer"):
+        assert corpus["checks"]["bm25_equals_bm25s"] == 1.0 and corpus["bm25s"]["build_s"] > 0
+        for method in ("numpy_exact", "flat", "hnsw", "ivf", "bm25", "bm25s", "retrieve", "retrieve_dense", "answer"):
             lat = corpus["latency"][method]
             assert lat["n"] == 12, method
             assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"], method
@@ -156,4 +157,4 @@ def test_mini_bench_writes_json_and_png(tmp_path: Path, tiny_encoder) -> None:  
     assert targets["seed corpus: retrieval p50 <= 20 ms"]["met"] in (True, False)
     assert targets["seed corpus: qa ask end to end p95 <= 300 ms (models loaded)"]["met"] in (True, False)
     text = console_summary(report)
-    assert "Targets" in text and "seed" in text and "400" in text
+    assert "Targets" in text and "seed" in text and "400" in text and "bm25s" in text

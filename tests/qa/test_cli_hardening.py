@@ -90,9 +90,9 @@ def test_damaged_index_is_one_line_error(env: dict[str, str], tmp_path: Path, ca
 
     copy = tmp_path / "idx"
     shutil.copytree(Path(env["WENDA_INDEX_DIR"]), copy)
-    npz = current_version(copy) / "bm25.npz"
-    npz.write_bytes(npz.read_bytes()[:64])
-    assert "bm25.npz" in one_line_error(["ask", QUESTION, "--index-dir", str(copy), *FAST], capsys)
+    postings = current_version(copy) / "bm25_data.npy"
+    postings.write_bytes(postings.read_bytes()[:64])
+    assert "bm25_data.npy" in one_line_error(["ask", QUESTION, "--index-dir", str(copy), *FAST], capsys)
     (copy / "CURRENT").write_bytes(b"\xff\xfe")
     assert "qa index --rebuild" in one_line_error(["ask", QUESTION, "--index-dir", str(copy), *FAST], capsys)
     assert main(["index", "--rebuild", "--index-dir", str(copy), *FAST[:2]]) == 0
