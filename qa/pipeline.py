@@ -22,7 +22,7 @@ from qa.milvus_retriever import make_retriever
 from qa.reader.evidence import EvidenceScorer
 from qa.reader.factory import make_reader
 from qa.reader.question import QuestionAnalysis, analyse
-from qa.retriever import FusionWeights
+from qa.retriever import FusionWeights, Retriever
 from qa.synonyms import load_codes
 from qa.types import Answer, Citation, IndexInfo, Passage, Reader, ReaderResult
 
@@ -64,7 +64,7 @@ class QAPipeline:
         self.encoder = encoder
         self.retrieval_mode = retrieval_mode or settings.retrieval_mode
         self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
-        self.retriever = make_retriever(index, encoder, settings.candidates)
+        self.retriever: Retriever = make_retriever(index, encoder, settings.candidates)
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
         scorer = EvidenceScorer(self.idf, self.codes)
         self.reader: Reader = make_reader(reader or settings.reader, scorer, settings)
