@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -27,7 +27,7 @@ from qa.answer_match import exact_match, f1_score
 if TYPE_CHECKING:
     from qa import Document
     from qa.pipeline import QAPipeline
-    from qa.types import Answer, Passage
+    from qa.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,27 @@ def _excerpt(text: str, at: int, limit: int = PASSAGE_CHARS) -> str:
     return ("…" if start else "") + text[start : start + limit] + ("…" if start + limit < len(text) else "")
 
 
+def _cited(
+    citation: Citation | None, passages: Sequence[Passage]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The report's record of the citation and of the passage shown with it (the cited one, else the first)."""
+    cited = None
+    passage = passages[0] if passages else None
+    if citation is not None:
+        cited = {
+            "doc_id": citation.doc_id,
+            "source": citation.source,
+            "start": citation.start,
+            "end": citation.end,
+            "quote": citation.quote,
+        }
+        passage = next((p for p in passages if p.chunk_id == citation.chunk_id), passage)
+    if passage is None:
+        return cited, None
+    excerpt = _excerpt(passage.text, citation.start - passage.start if citation is not None else 0)
+    return cited, {"doc_id": passage.doc_id, "source": passage.source, "chunk_id": passage.chunk_id, "text": excerpt}
+
+
 def _score_item(item: GoldItem, answer: Answer | None, latency_ms: float, error: str | None) -> ItemResult:
     predicted = answer.text if answer is not None else None
     citation = answer.citations[0] if answer is not None and answer.citations and predicted is not None else None
@@ -93,20 +114,7 @@ def _score_item(item: GoldItem, answer: Answer | None, latency_ms: float, error:
     else:
         em = f1 = float(predicted is None)
         hit_rank, source_ok = None, None
-    cited = None
-    passage = passages[0] if passages else None
-    if citation is not None:
-        cited = {
-            "doc_id": citation.doc_id,
-            "source": citation.source,
-            "start": citation.start,
-            "end": citation.end,
-            "quote": citation.quote,
-        }
-        passage = next((p for p in passages if p.chunk_id == citation.chunk_id), passage)
-    excerpt = None
-    if passage is not None:
-        excerpt = _excerpt(passage.text, citation.start - passage.start if citation is not None else 0)
+    cited, passage = _cited(citation, passages)
     candidate = answer.candidate if answer is not None and predicted is None else None
     candidate_f1 = f1_score(candidate, item.answers) if candidate is not None and item.answerable else 0.0
     return ItemResult(
@@ -130,14 +138,7 @@ def _score_item(item: GoldItem, answer: Answer | None, latency_ms: float, error:
         message=answer.message if answer is not None else None,
         error=error,
         cited=cited,
-        passage=None
-        if passage is None
-        else {
-            "doc_id": passage.doc_id,
-            "source": passage.source,
-            "chunk_id": passage.chunk_id,
-            "text": excerpt,
-        },
+        passage=passage,
         retrieved=[p.doc_id for p in passages],
     )
 
@@ -214,6 +215,19 @@ def load_pipeline(settings: Settings, *, build: bool = True, progress: bool = Tr
     return QAPipeline.from_settings(settings, build_if_missing=True, progress=progress)
 
 
+def _gold_items(gold_path: Path | str, limit: int | None, half: str | None, given: bool) -> list[GoldItem]:
+    """The gold items evaluated: the first `limit`, of one `half`; with `given`, only those with a paragraph."""
+    items = load_gold(gold_path, limit=limit)
+    if half is not None:
+        items = [item for item in items if half_of(item.id) == half]
+    if given:  # paragraph-given reading needs a paragraph: items without one (unanswerable) are left out
+        unbound = sum(1 for item in items if item.doc_id is None)
+        items = [item for item in items if item.doc_id is not None]
+        if unbound:
+            log.info("paragraph given: %d questions without a paragraph left out", unbound)
+    return items
+
+
 def run_eval(
     gold_path: Path | str,
     settings: Settings | None,
@@ -239,14 +253,7 @@ def run_eval(
         raise GoldError(f"unknown system {unknown[0]!r} (choose from {', '.join(SYSTEMS)})")
     names = [s for s in SYSTEMS if s in wanted]  # the product first
     started = time.perf_counter()
-    items = load_gold(gold_path, limit=limit)
-    if half is not None:
-        items = [item for item in items if half_of(item.id) == half]
-    if given:  # paragraph-given reading needs a paragraph: items without one (unanswerable) are left out
-        unbound = sum(1 for item in items if item.doc_id is None)
-        items = [item for item in items if item.doc_id is not None]
-        if unbound:
-            log.info("paragraph given: %d questions without a paragraph left out", unbound)
+    items = _gold_items(gold_path, limit, half, given)
     if pipe is None:
         if settings is None:
             raise ValueError("run_eval needs settings or a pipeline")

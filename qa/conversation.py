@@ -9,6 +9,7 @@ rewritten, and the reader decides. The pieces live in `qa.dialogue`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -121,17 +122,10 @@ class Conversation:
                 answer = pipe.ask(question, top_k=top_k, query=rewrite.text, passages=passages, reader_question=rewrite.text)
                 options.append((rewrite, answer))
         chosen, answer = _pick(options, float(self.rank_penalty or 0.0))
-        if plan.kind == "dangling" and answer.text is not None:
-            answer.candidate, answer.text, answer.citations = answer.text, None, []
-            answer.message = DANGLING
-        elif plan.kind == "dangling":
-            answer.message = DANGLING
-        elif chosen is not None and answer.text is None:
-            answer.message = f"{NOT_FOUND}（理解为：{chosen.text}）"
+        answer = _for_turn(answer, plan, chosen)
         understood = chosen.text if chosen is not None else question
         self.context.add(self._record(question, understood, answer))
-        answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        return answer
+        return dataclasses.replace(answer, latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def remember(
         self, question: str, *, understood_as: str | None = None, answer: str | None = None, doc_id: str | None = None,
@@ -161,6 +155,18 @@ class Conversation:
             tuple(mentions(cite.quote, g)) if cite else (), cite.doc_id if cite else None,
             tuple(g.subjects.get(cite.doc_id, [])) if cite else (), qtype,
         )
+
+
+def _for_turn(answer: Answer, plan: Plan, chosen: Rewrite | None) -> Answer:
+    """The chosen reading's answer as this turn's: a turn that needs an earlier one it does not have is not
+    answered (the span kept as the candidate); a rewritten turn's abstention says how it was understood."""
+    if plan.kind == "dangling" and answer.text is not None:
+        return dataclasses.replace(answer, candidate=answer.text, text=None, citations=[], message=DANGLING)
+    if plan.kind == "dangling":
+        return dataclasses.replace(answer, message=DANGLING)
+    if chosen is not None and answer.text is None:
+        return dataclasses.replace(answer, message=f"{NOT_FOUND}（理解为：{chosen.text}）")
+    return answer
 
 
 def _pick(options: list[tuple[Rewrite | None, Answer]], rank_penalty: float) -> tuple[Rewrite | None, Answer]:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from embeddings.documents import Chunk, Document
+from embeddings.encoders import TextEncoder
 from embeddings.tokenize import tokenize
-from qa.retriever import FusionWeights, HybridRetriever, merge_passages, rrf
+from qa.retriever import FusionWeights, HybridRetriever, Retriever, merge_passages, rrf
 from qa.types import Passage
 
 
@@ -24,7 +25,7 @@ class _Candidates:
 class MilvusRetriever:
     """`HybridRetriever`'s interface (`rank`, `search`) over a `MilvusIndex`; rows are this query's candidates."""
 
-    def __init__(self, index: Any, encoder: object, candidates: int = 50) -> None:
+    def __init__(self, index: Any, encoder: TextEncoder, candidates: int = 50) -> None:
         self.index = index
         self.encoder = encoder
         self.candidates = candidates
@@ -67,7 +68,7 @@ class MilvusRetriever:
         return merge_passages(_Candidates(chunks, self.index.doc_by_id), ranked, top_k, max_chars)  # type: ignore[arg-type]
 
 
-def make_retriever(index: Any, encoder: object, candidates: int = 50) -> HybridRetriever | MilvusRetriever:
+def make_retriever(index: Any, encoder: TextEncoder, candidates: int = 50) -> Retriever:
     """The retriever for an index of either backend."""
     if getattr(index, "backend", "local") == "milvus":
         return MilvusRetriever(index, encoder, candidates)

@@ -1,4 +1,8 @@
-"""The question-answering pipeline: index + encoder + retriever + reader, loaded once."""
+"""The question-answering pipeline: index + encoder + retriever + reader, loaded once; `ask` only composes them.
+
+One question's path: `ask` (here) → `qa.retriever` (passages) → `qa.reader.question` (what is asked) → the reader
+(`qa.reader.neural.reader`: the span, its score, the abstention decision, the citation offsets) → `qa.types` (the
+frozen `Answer` and its located `Citation`)."""
 
 from __future__ import annotations
 
@@ -15,13 +19,12 @@ from embeddings.settings import BUILTIN_ENCODER, Settings
 from embeddings.store import BuildReport, LoadedIndex
 from qa.errors import check_question
 from qa.milvus_retriever import make_retriever
-from qa.reader.base import Reader
 from qa.reader.evidence import EvidenceScorer
 from qa.reader.factory import make_reader
-from qa.reader.question import analyse
-from qa.retriever import FusionWeights
+from qa.reader.question import QuestionAnalysis, analyse
+from qa.retriever import FusionWeights, Retriever
 from qa.synonyms import load_codes
-from qa.types import Answer, Citation, IndexInfo, Passage
+from qa.types import Answer, Citation, IndexInfo, Passage, Reader, ReaderResult
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +64,15 @@ class QAPipeline:
         self.encoder = encoder
         self.retrieval_mode = retrieval_mode or settings.retrieval_mode
         self.codes = codes if codes is not None else load_codes(settings.model_cache_dir)
-        self.retriever = make_retriever(index, encoder, settings.candidates)
+        self.retriever: Retriever = make_retriever(index, encoder, settings.candidates)
         self.weights = FusionWeights(settings.rrf_k, settings.weight_bm25, self._dense_weight(settings, index))
         scorer = EvidenceScorer(self.idf, self.codes)
         self.reader: Reader = make_reader(reader or settings.reader, scorer, settings)
         self.reader_name = self.reader.name
         """The reader answering (the rules when the neural model is unusable: see `make_reader`)."""
-        self.abstain_threshold = (
-            settings.abstain_threshold if settings.abstain_threshold is not None else self.reader.abstain_threshold
-        )
-        self.evidence_threshold: float | None = (
-            settings.evidence_threshold if settings.evidence_threshold is not None
-            else self.reader.evidence_threshold
-        )
+        self.abstain_threshold = self.reader.abstain_threshold
+        """The reader's decision thresholds (the settings' when set, else the reader's own: `make_reader`)."""
+        self.evidence_threshold: float | None = self.reader.evidence_threshold
 
     # -- construction ---------------------------------------------------------------------------------
     @classmethod
@@ -155,36 +154,43 @@ class QAPipeline:
         top_k = top_k or self.settings.top_k
         if passages is None:
             passages = self.retrieve(search_text, max(top_k, self.settings.read_k))
-        analysis = analyse(reader_question or question)
+        analysis = self._analysis(reader_question or question, query)
+        read = passages[: self.settings.read_k]
+        result = self.reader.read(analysis, read, self.index.doc_by_id) if analysis.keywords else None
+        return self._answer(question, result, passages[:top_k], search_text, reader_question, started)
+
+    @staticmethod
+    def _analysis(question: str, query: str | None) -> QuestionAnalysis:
+        """What `question` asks, with the keywords of an expanded `query` added."""
+        analysis = analyse(question)
         if query:
             extra = [k for k in analyse(query).keywords if k not in analysis.keywords]
             analysis = dataclasses.replace(analysis, keywords=analysis.keywords + extra)
-        read = passages[: self.settings.read_k]
-        result = self.reader.read(analysis, read, self.index.doc_by_id) if analysis.keywords else None
-        answer = Answer(
-            question=question, text=None, score=0.0, passages=passages[:top_k],
-            encoder=self.index.manifest["encoder"]["name"], reader=self.reader_name,
-            retrieval=self.retrieval_mode, query=search_text,
-            understood_as=reader_question if reader_question and reader_question != question else None,
-        )
+        return analysis
+
+    def _answer(
+        self, question: str, result: ReaderResult | None, passages: list[Passage], query: str,
+        reader_question: str | None, started: float,
+    ) -> Answer:
+        """The reader's decided span as an `Answer`: the text and its citation, or NOT_FOUND and the candidate."""
+        span: str | None = None
+        citations: list[Citation] = []
         if result is not None:
-            answer.score = result.score
-        weak_evidence = (
-            result is not None and result.evidence is not None and self.evidence_threshold is not None
-            and result.evidence < self.evidence_threshold
-        )
-        if result is None or result.score < self.abstain_threshold or weak_evidence:
-            answer.message = NOT_FOUND
-            if result is not None:
-                answer.candidate = self.index.doc_by_id[result.passage.doc_id].text[result.start : result.end]
-        else:
             doc = self.index.doc_by_id[result.passage.doc_id]
-            answer.text = doc.text[result.start : result.end]
-            answer.citations = [
-                Citation(
-                    doc.doc_id, doc.source, doc.title, result.passage.chunk_id, result.start, result.end,
-                    doc.text[result.sentence_start : result.sentence_end], result.sentence_start,
-                ).located(doc)
-            ]
-        answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        return answer
+            span = result.text(doc)
+            if not result.abstained:
+                citations = [result.citation(doc)]
+        answered = bool(citations)
+        return Answer(
+            question=question,
+            text=span if answered else None,
+            score=result.score if result is not None else 0.0,
+            citations=citations,
+            passages=passages,
+            message=None if answered else NOT_FOUND,
+            encoder=self.index.manifest["encoder"]["name"], reader=self.reader_name, retrieval=self.retrieval_mode,
+            query=query,
+            understood_as=reader_question if reader_question and reader_question != question else None,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            candidate=None if answered else span,
+        )

@@ -1,11 +1,16 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 (jieba) fused with weighted reciprocal-rank fusion."""
+"""Hybrid retrieval: dense (FAISS) and BM25 (jieba) fused with weighted reciprocal-rank fusion, merged into passages.
+
+`Retriever` is the seam the pipeline consumes; `HybridRetriever` (here) and `qa.milvus_retriever.MilvusRetriever`
+implement it over the two index backends."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
+from embeddings.encoders import TextEncoder
 from embeddings.store import LoadedIndex
 from embeddings.tokenize import tokenize
 from embeddings.vector_index import search_dense
@@ -32,10 +37,25 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
+class Retriever(Protocol):
+    """Ranks an index's chunks for a query and merges the best into passages (what the pipeline consumes)."""
+
+    def rank(self, query: str, mode: str, weights: FusionWeights) -> list[tuple[int, float]]:
+        """(candidate row, fused score) for every candidate, best first."""
+        ...
+
+    def search(
+        self, query: str, top_k: int, mode: str = "hybrid", weights: FusionWeights | None = None,
+        max_chars: int | None = None,
+    ) -> list[Passage]:
+        """The top-k passages for a query, best first (see `merge_passages`)."""
+        ...
+
+
 class HybridRetriever:
     """Ranks the chunks of a loaded index for a query and returns merged passages."""
 
-    def __init__(self, index: LoadedIndex, encoder: object, candidates: int = 50) -> None:
+    def __init__(self, index: LoadedIndex, encoder: TextEncoder, candidates: int = 50) -> None:
         self.index = index
         self.encoder = encoder
         self.candidates = candidates

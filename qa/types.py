@@ -1,12 +1,20 @@
-"""Result types returned by the QA pipeline (CLI, server and evaluation all use these)."""
+"""The types passed along the question → citation path: the passages retrieval returns, the reader's decided
+span (`ReaderResult`) and the `Reader` seam, and the answer with its citations (CLI, server and evaluation all
+use these). Every result is frozen and built in one step."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from embeddings.documents import Document
+    from qa.reader.question import QuestionAnalysis
 
 
-@dataclass
+@dataclass(frozen=True)
 class Citation:
     """Where an answer comes from: `document.text[start:end] == answer.text`."""
 
@@ -31,15 +39,16 @@ class Citation:
     """1-based column (in characters) of the span's first character on that line."""
 
     def located(self, document: Any) -> Citation:
-        """This citation with the span's position in the original file, when `document` records one."""
+        """A copy with the span's position in the original file, when `document` records one (else this one)."""
         locate = getattr(document, "locate", None)
         where = locate(self.start, self.end) if locate is not None else None
-        if where is not None:
-            self.file_start, self.file_end, self.line, self.column = where
-        return self
+        if where is None:
+            return self
+        file_start, file_end, line, column = where
+        return dataclasses.replace(self, file_start=file_start, file_end=file_end, line=line, column=column)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its fused retrieval score."""
 
@@ -53,7 +62,58 @@ class Passage:
     score: float
 
 
-@dataclass
+def abstains(score: float, evidence: float | None, threshold: float, evidence_threshold: float | None) -> bool:
+    """The abstention decision: the score is below `threshold`, or the evidence, when the reader scores it
+    separately, is below `evidence_threshold` (None: no such gate)."""
+    weak = evidence is not None and evidence_threshold is not None and evidence < evidence_threshold
+    return score < threshold or weak
+
+
+@dataclass(frozen=True)
+class ReaderResult:
+    """The reader's answer: the span `doc.text[start:end]` inside the sentence `[sentence_start, sentence_end)` of
+    `passage` (the citation's offsets), its score and the reader's decision whether to give it."""
+
+    passage: Passage
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+    score: float
+    evidence: float | None = None
+    """How well the evidence covers the question (the rule reader's score), when the reader's `score` is something
+    else; the reader abstains when it is below its `evidence_threshold` as well."""
+    abstained: bool = False
+    """True when the reader abstains (`abstains`): the span is then only the candidate it would have given."""
+
+    def text(self, document: Document) -> str:
+        """The span's text in its article."""
+        return document.text[self.start : self.end]
+
+    def citation(self, document: Document) -> Citation:
+        """The citation of the span: its sentence as the quote, its position in the original file when known."""
+        return Citation(
+            document.doc_id, document.source, document.title, self.passage.chunk_id, self.start, self.end,
+            document.text[self.sentence_start : self.sentence_end], self.sentence_start,
+        ).located(document)
+
+
+class Reader(Protocol):
+    """Anything that turns passages into a scored, decided answer span (None when it finds nothing); the pipeline
+    consumes it."""
+
+    name: str
+    abstain_threshold: float
+    """Answers scoring below this abstain (the settings' threshold, else the reader's own)."""
+    evidence_threshold: float | None
+    """Answers whose `ReaderResult.evidence` is below this abstain too (None: no such gate)."""
+
+    def read(
+        self, question: QuestionAnalysis, passages: Sequence[Passage], documents: Mapping[str, Document]
+    ) -> ReaderResult | None: ...
+
+
+@dataclass(frozen=True)
 class Answer:
     """An extractive answer, or `text=None` with a `message` when the articles do not say."""
 

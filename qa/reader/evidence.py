@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from embeddings.documents import Document
@@ -57,7 +57,9 @@ class EvidenceScorer:
                 where.append((s, e))
         return best, where
 
-    def score(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> list[Evidence]:
+    def score(
+        self, question: QuestionAnalysis, passages: Sequence[Passage], documents: Mapping[str, Document]
+    ) -> list[Evidence]:
         """Every sentence of every passage, best first."""
         keywords = question.keywords
         weights = [self.idf(k) for k in keywords]

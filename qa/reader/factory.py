@@ -1,4 +1,5 @@
-"""Build the configured reader; a model reader falls back to the rules when its model cannot be used."""
+"""Build the configured reader with its abstention thresholds (the settings' when set, else the reader's own); a
+model reader falls back to the rules when its model cannot be used."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import dataclasses
 import logging
 
 from embeddings.settings import Settings
-from qa.reader.base import Reader
 from qa.reader.evidence import EvidenceScorer
-from qa.reader.rules import RuleReader, SentenceReader
+from qa.reader.rules import RULES_ABSTAIN_THRESHOLD, RuleReader, SentenceReader
+from qa.types import Reader
 
 log = logging.getLogger(__name__)
 READERS = ("neural", "rules", "sentence")
@@ -18,9 +19,9 @@ _warned: set[str] = set()
 def make_reader(name: str, scorer: EvidenceScorer, settings: Settings) -> Reader:
     """The reader called `name`. A missing or unloadable neural model is reported once and the rules answer."""
     if name == "rules":
-        return RuleReader(scorer)
+        return _rules(RuleReader, scorer, settings)
     if name == "sentence":
-        return SentenceReader(scorer)
+        return _rules(SentenceReader, scorer, settings)
     if name == "neural":
         return _neural(scorer, settings)
     raise ValueError(f"unknown reader {name!r} (choose from {', '.join(READERS)})")
@@ -40,10 +41,13 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
         if str(exc) not in _warned:
             _warned.add(str(exc))
             log.warning("%s; answering with the rule reader instead", exc)
-        return RuleReader(scorer)
+        return _rules(RuleReader, scorer, settings)
     policy = policy_of(qa.manifest)
-    if settings.reader_rank_weight is not None:
-        policy = dataclasses.replace(policy, rank_weight=settings.reader_rank_weight)
+    configured = {
+        "rank_weight": settings.reader_rank_weight, "threshold": settings.abstain_threshold,
+        "evidence_threshold": settings.evidence_threshold,
+    }
+    policy = dataclasses.replace(policy, **{k: v for k, v in configured.items() if v is not None})
     options = DecodeOptions(
         max_length=settings.reader_max_length,
         stride=settings.reader_stride,
@@ -53,3 +57,9 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
     )
     gated = settings.evidence_threshold is not None or policy.evidence_threshold is not None
     return NeuralReader(qa, options, policy, evidence=RuleReader(scorer) if gated else None)
+
+
+def _rules(cls: type[RuleReader], scorer: EvidenceScorer, settings: Settings) -> RuleReader:
+    """A rule reader (or the sentence baseline) with the configured thresholds, else the rules' own."""
+    threshold = settings.abstain_threshold if settings.abstain_threshold is not None else RULES_ABSTAIN_THRESHOLD
+    return cls(scorer, threshold, settings.evidence_threshold)

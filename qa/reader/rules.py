@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 
 from embeddings.documents import Document
 from embeddings.sentences import clause_spans
-from qa.reader.base import ReaderResult
 from qa.reader.evidence import Evidence, EvidenceScorer
 from qa.reader.question import QuestionAnalysis
 from qa.reader.spans import EXTRACTORS, Span, headed
-from qa.types import Passage
+from qa.types import Passage, ReaderResult, abstains
 
 SENTENCES_CONSIDERED = 8
 MISSING_FIGURE_FACTOR = 0.6
@@ -94,13 +94,25 @@ class RuleReader:
     """Extracts numbers, dates, names, places, organisations and quoted names; clauses for the rest."""
 
     name = "rules"
-    abstain_threshold = RULES_ABSTAIN_THRESHOLD
-    evidence_threshold = None
 
-    def __init__(self, scorer: EvidenceScorer) -> None:
+    def __init__(
+        self, scorer: EvidenceScorer, abstain_threshold: float = RULES_ABSTAIN_THRESHOLD,
+        evidence_threshold: float | None = None,
+    ) -> None:
         self.scorer = scorer
+        self.abstain_threshold = abstain_threshold
+        self.evidence_threshold = evidence_threshold
+        """Never gates: the rule readers report no separate evidence (their score is the evidence)."""
 
-    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
+    def _result(self, passage: Passage, start: int, end: int, sentence: tuple[int, int], score: float) -> ReaderResult:
+        return ReaderResult(
+            passage, start, end, *sentence, score,
+            abstained=abstains(score, None, self.abstain_threshold, self.evidence_threshold),
+        )
+
+    def read(
+        self, question: QuestionAnalysis, passages: Sequence[Passage], documents: Mapping[str, Document]
+    ) -> ReaderResult | None:
         evidence = self.scorer.score(question, passages, documents)
         if not evidence:
             return None
@@ -122,7 +134,7 @@ class RuleReader:
             best = (0.6 * ev.coverage, ev, self._clause(ev, text))
         total, ev, (start, end) = best
         score = max(0.0, min(1.0, total))
-        return ReaderResult(ev.passage, start, end, ev.start, ev.end, round(score, 4))
+        return self._result(ev.passage, start, end, (ev.start, ev.end), round(score, 4))
 
     def _best_candidate(
         self, question: QuestionAnalysis, candidates: list[Span], ev: Evidence, text: str, total_weight: float
@@ -216,19 +228,16 @@ class RuleReader:
         return best
 
 
-class SentenceReader:
+class SentenceReader(RuleReader):
     """Baseline: the whole best sentence is the answer."""
 
     name = "sentence"
-    abstain_threshold = RULES_ABSTAIN_THRESHOLD
-    evidence_threshold = None
 
-    def __init__(self, scorer: EvidenceScorer) -> None:
-        self.scorer = scorer
-
-    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
+    def read(
+        self, question: QuestionAnalysis, passages: Sequence[Passage], documents: Mapping[str, Document]
+    ) -> ReaderResult | None:
         evidence = self.scorer.score(question, passages, documents)
         if not evidence:
             return None
         ev = evidence[0]
-        return ReaderResult(ev.passage, ev.start, ev.end, ev.start, ev.end, round(min(1.0, ev.coverage), 4))
+        return self._result(ev.passage, ev.start, ev.end, (ev.start, ev.end), round(min(1.0, ev.coverage), 4))

@@ -43,17 +43,15 @@ class ScriptedPipe:
         if self.mode == "dense":
             passages.reverse()
         text = self.answers.get(question)
-        answer = Answer(question, None, 0.2, passages=passages[: top_k or 5], retrieval=self.mode, reader=self.reader)
-        if text is None:
-            answer.message = "not found"
-            return answer
+        shown = passages[: top_k or 5]
         for d in self.docs:
-            start = d.text.find(text)
+            start = d.text.find(text) if text is not None else -1
             if start >= 0:
-                answer.text, answer.score = text, 0.8 if self.reader == "rules" else 0.5
-                answer.citations = [Citation(d.doc_id, d.source, d.title, f"{d.doc_id}:0", start, start + len(text), d.text, 0)]
-                break
-        return answer
+                cite = Citation(d.doc_id, d.source, d.title, f"{d.doc_id}:0", start, start + len(text), d.text, 0)
+                score = 0.8 if self.reader == "rules" else 0.5
+                return Answer(question, text, score, [cite], shown, retrieval=self.mode, reader=self.reader)
+        message = "not found" if text is None else None
+        return Answer(question, None, 0.2, passages=shown, message=message, retrieval=self.mode, reader=self.reader)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from test_report import ScriptedPipe
 
 from embeddings.documents import Document
 from embeddings.normalize import normalize_text
-from eval.report import bottom_line, chart_figure, console_summary, identical_groups, render_markdown
+from eval.chart import chart_figure
+from eval.report import bottom_line, console_summary, identical_groups, render_markdown
 from eval.runner import SYSTEMS, run_eval
 
 PRODUCT = list(SYSTEMS)[0]

@@ -3,25 +3,25 @@
 Each passage becomes one or more windows (`windows.py`); the model's start/end logits give every window's best
 span and its no-answer score (`decode.py`). The answer is the best span over all passages; its confidence is
 sigmoid(span score - no-answer score of its window), and the reader abstains below the threshold fitted on
-held-out validation data (recorded in the artefact's manifest).
+held-out validation data (recorded in the artefact's manifest), or when its evidence gate is set and the rule
+reader's evidence score is below it.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
-from qa.reader.base import Reader, ReaderResult
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
 from qa.reader.neural.windows import make_windows
 from qa.reader.question import QuestionAnalysis
-from qa.types import Passage
+from qa.types import Passage, Reader, ReaderResult, abstains
 
 DEFAULT_THRESHOLD = 0.5
 """Confidence threshold when the model's manifest records none (a model from elsewhere)."""
@@ -146,10 +146,12 @@ class NeuralReader:
         self.abstain_threshold = self.policy.threshold
         self.evidence_threshold = self.policy.evidence_threshold
         self.evidence = evidence
-        """Scores the evidence (`ReaderResult.evidence`) when given; the pipeline gates on it."""
+        """Scores the evidence (`ReaderResult.evidence`) when given; the reader gates on it."""
         self.name = "neural" if qa.name == "wenda-e5-small-qa" else f"neural:{qa.name}"
 
-    def read(self, question: QuestionAnalysis, passages: list[Passage], documents: dict[str, Document]) -> ReaderResult | None:
+    def read(
+        self, question: QuestionAnalysis, passages: Sequence[Passage], documents: Mapping[str, Document]
+    ) -> ReaderResult | None:
         spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
         if not spans:
             return None
@@ -170,7 +172,9 @@ class NeuralReader:
         if self.evidence is not None:
             scored = self.evidence.read(question, passages, documents)
             evidence = scored.score if scored is not None else 0.0
-        return ReaderResult(passage, start, end, s_start, s_end, round(confidence(best.margin), 4), evidence)
+        score = round(confidence(best.margin), 4)
+        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold)
+        return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained)
 
 
 def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
