@@ -87,6 +87,11 @@ class BM25Index:
         weights = sparse.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
         return cls(weights, vocab)
 
+    def nbytes(self) -> int:
+        """Bytes of the weight matrix's arrays (data, row indices, column pointers)."""
+        w = self.weights
+        return int(w.data.nbytes + w.indices.nbytes + w.indptr.nbytes)
+
     def idf_table(self) -> np.ndarray:
         """Lucene idf of every term id over the indexed chunks, float64 (computed once, from the posting lists)."""
         table = self._idf

@@ -88,7 +88,3 @@ class StringColumn(LazySequence[str]):
     def _item(self, i: int) -> str:
         lo, hi = int(self._offsets[i]), int(self._offsets[i + 1])
         return self._map[lo:hi].decode("utf-8")
-
-    def nbytes(self) -> int:
-        """Size of the mapped file (what reading every string would page in)."""
-        return len(self._map)

@@ -75,6 +75,10 @@ class DocumentTable(LazySequence[Document]):
                 self._cache.popitem(last=False)
         return doc
 
+    def doc_id(self, row: int) -> str:
+        """The id of document `row`, without decoding the document."""
+        return self._ids[row]
+
     def source(self, row: int) -> str:
         """The source file of document `row`, without decoding its text."""
         return str(json.loads(self._meta[row])["source"])
@@ -122,13 +126,19 @@ class ChunkTable(LazySequence[Chunk]):
         doc = self._documents[row]
         return Chunk(self._ids[i], doc.doc_id, start, end, doc.text[start:end])
 
+    def document_row(self, i: int) -> int:
+        """The row (in the `DocumentTable`) of chunk `i`'s document."""
+        return int(self._spans[i, 0])
+
+    def stored(self, i: int) -> Chunk:
+        """Chunk `i` as stored: its id, document, offsets and BM25 tokens, without its text (nothing decoded
+        but the chunk's own record), for an incremental build to reuse."""
+        row, start, end = (int(x) for x in self._spans[i])
+        return Chunk(self._ids[i], self._documents.doc_id(row), start, end, "", self.tokens(i))
+
     def tokens(self, i: int) -> list[str]:
         """The BM25 tokens of chunk `i` (title and text, as indexed)."""
         return list(json.loads(self._tokens[i]))
-
-    def source_of(self, i: int) -> str:
-        """The source file of chunk `i`'s document (without decoding its text)."""
-        return self._documents.source(int(self._spans[i, 0]))
 
 
 def read_records(folder: Path) -> tuple[DocumentTable, ChunkTable]:

@@ -270,16 +270,16 @@ def _previous(version: Path | None, reusable: set[str]) -> tuple[dict[str, list[
     for the sources in `reusable`; and the previous version's vectors (row-aligned, memory-mapped)."""
     if version is None:
         return {}, None
-    _documents, table = read_records(version)
+    documents, table = read_records(version)
     vectors = np.load(version / "vectors.npy", mmap_mode="r")
     if len(vectors) != len(table):
         raise ValueError(f"{len(vectors)} vectors for {len(table)} chunks")
+    sources = [documents.source(row) for row in range(len(documents))]  # once per document, not per chunk
     by_source: dict[str, list[tuple[int, Chunk]]] = {}
     for i in range(len(table)):
-        source = table.source_of(i)
+        source = sources[table.document_row(i)]
         if source in reusable:
-            chunk = table[i]
-            by_source.setdefault(source, []).append((i, Chunk(chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end, "", table.tokens(i))))
+            by_source.setdefault(source, []).append((i, table.stored(i)))
     return by_source, vectors
 
 

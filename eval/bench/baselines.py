@@ -81,6 +81,7 @@ class Bm25sIndex:
         import bm25s
 
         self.k1 = k1
+        self.version: str = bm25s.__version__
         self.size = len(corpus_tokens)
         self.model = bm25s.BM25(k1=k1, b=b, method="lucene")
         self.model.index([list(doc) for doc in corpus_tokens], show_progress=False)

@@ -93,7 +93,7 @@ def _open(layout: str, version: Path, copies: Path) -> tuple[Any, int]:
             out = []
             for r in rows:
                 c = chunks[r]
-                out.append((c.chunk_id, c.text, documents[documents.row_of[c.doc_id]].title))
+                out.append((c.chunk_id, c.text, documents[chunks.document_row(r)].title))
             return out
 
         return read, len(chunks)

@@ -603,14 +603,13 @@ def bm25s_baseline(
         len(a) == len(b) and all(abs(x - y) <= 1e-4 * max(1.0, abs(y)) for (_, x), (_, y) in zip(a, b, strict=True))
         for a, b in zip(hits, bm25_found, strict=True)
     ]
-    w = built.bm25.weights
     info = {
         "build_s": round(build_s, 3),
         "matrix_mb": mb(index.nbytes()),
-        "own_matrix_mb": mb(w.data.nbytes + w.indices.nbytes + w.indptr.nbytes),
+        "own_matrix_mb": mb(built.bm25.nbytes()),
         "rss_growth_mb": mb(rss1 - rss0),
         "same_scores": round(float(np.mean(same)), 4) if same else None,
-        "version": __import__("bm25s").__version__,
+        "version": index.version,
     }
     return stats(ms), info
 
@@ -787,15 +786,15 @@ def cold_start(index_dir: Path, question: str, cache_dir: Path) -> dict[str, Any
 
 
 def memory_breakdown(index: Any) -> dict[str, Any]:
-    """Where a loaded index's memory goes, in MB: the record and BM25 files are memory-mapped (resident only as
-    far as queries have read them), the document id table and the FAISS index (its file size) are in memory."""
+    """Where a loaded index's memory goes, in MB: the record and BM25 files and the vectors of a flat or HNSW
+    index are memory-mapped (resident only as far as queries have read them); the document id table and an
+    HNSW graph are in memory."""
     from embeddings.records import RECORD_FILES
 
     records = sum((index.path / name).stat().st_size for name in RECORD_FILES)
     row_of = getattr(index.documents, "row_of", {})
     id_table = sys.getsizeof(row_of) + sum(sys.getsizeof(k) for k in row_of)
-    w = index.bm25.weights
-    bm25 = w.data.nbytes + w.indices.nbytes + w.indptr.nbytes
+    bm25 = index.bm25.nbytes()
     dense_file = index.path / "dense.faiss"
     return {
         "records_mapped": mb(records),

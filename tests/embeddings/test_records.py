@@ -37,7 +37,11 @@ def test_round_trip(tmp_path: Path) -> None:
         assert chunk.text == documents[documents.row_of[chunk.doc_id]].text[chunk.start : chunk.end]
         assert chunk.tokens == []  # served chunks carry no token lists
     assert [chunks.tokens(i) for i in range(len(chunks))] == [c.tokens for c in CHUNKS]
-    assert [chunks.source_of(i) for i in range(len(chunks))] == ["a.txt", "a.txt", "b.md"]
+    assert [documents.source(chunks.document_row(i)) for i in range(len(chunks))] == ["a.txt", "a.txt", "b.md"]
+    stored = [chunks.stored(i) for i in range(len(chunks))]
+    assert [(c.chunk_id, c.doc_id, c.start, c.end, c.text, c.tokens) for c in stored] == [
+        (c.chunk_id, c.doc_id, c.start, c.end, "", c.tokens) for c in CHUNKS
+    ]
     by_id = DocumentsById(documents)
     assert by_id["b#2"] == DOCS[1] and "a" in by_id and "zz" not in by_id and sorted(by_id) == ["a", "b#2"]
     with pytest.raises(KeyError):
