@@ -43,10 +43,6 @@ def test_the_seed_halves_are_fixed() -> None:
 
 
 def test_the_type_penalty_moves_a_number_question_to_a_span_with_a_numeral() -> None:
-    from qa.reader.neural.reader import untyped
-
-    assert untyped("number", "大、人口多") and not untyped("number", "16平方公里") and not untyped("number", "两万")
-    assert not untyped("person", "张三") and untyped("date", "春天")
     rows = [_row(["16平方公里"], [Candidate(0, 6.0, 0.0, "大、人口多", untyped=True), Candidate(0, 5.0, 0.0, "16平方公里")])]
     assert outcome(rows, a=0.0, t=0.5, g=None).f1 == 0.0
     assert outcome(rows, a=0.0, t=0.5, g=None, p=2.0).f1 == 1.0

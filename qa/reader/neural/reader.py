@@ -10,13 +10,13 @@ reader's evidence score is below it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
+from qa.reader.answer_shape import misfits
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
 from qa.reader.neural.windows import make_windows
@@ -104,19 +104,12 @@ class AnswerPolicy:
     max_windows: int | None = None
     """Read at most this many windows (see `DecodeOptions.max_windows`)."""
     type_penalty: float = 0.0
-    """Subtracted from the score of a span with no digit or numeral when the question asks for a number or a
-    date (answer-type checking: 莲前派出所的面积 should not be answered 大、人口多)."""
+    """Subtracted from the score of a span that does not have the shape the question asks for
+    (`qa.reader.answer_shape.misfits`: 莲前派出所的面积 should not be answered 大、人口多)."""
 
 
-TYPED = frozenset({"number", "date", "duration"})
 TYPED_SPANS_PER_WINDOW = 5
-"""Spans kept per window when a type penalty is set, so that a span with a numeral can win."""
-_NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几]")
-
-
-def untyped(qtype: str, text: str) -> bool:
-    """Whether `text` cannot be the answer to a question of type `qtype` (a number or date without a numeral)."""
-    return qtype in TYPED and _NUMERAL.search(text) is None
+"""Spans kept per window when a type penalty is set, so that a span of the asked-for shape can win."""
 
 
 def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
@@ -159,7 +152,7 @@ class NeuralReader:
 
         def ranked(s: SpanScore) -> float:
             value = s.score - self.rank_weight * math.log1p(s.passage)
-            if penalty and untyped(question.qtype, passages[s.passage].text[s.start : s.end]):
+            if penalty and misfits(question, passages[s.passage].text[s.start : s.end]):
                 value -= penalty
             return value
 

@@ -1,0 +1,80 @@
+"""Answer-type checking: whether a candidate span has the shape the question asks for.
+
+The transformer reader's span scores know the passage but not the kind of answer; a span that cannot be the
+answer (莲前派出所的面积 answered 大、人口多, 副所长是谁 answered with three names) loses the policy's
+`type_penalty`, so that the best-scoring span of the right shape wins among each window's top spans. The
+checks are deliberately loose (a span that fails them is unlikely, not impossible, to be right) and use only
+the question's parsed type, head noun and wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+from embeddings.tokenize import words
+from qa.reader.question import QuestionAnalysis
+
+NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几]")
+_CLAUSE_BREAK = re.compile(r"[、，,；;：:。！？!?\n]")
+_NAME_BREAK = re.compile(r"[、，,；;：:。！？!?\n“”\"‘’《》（）()和与及]")
+_QUOTES = "“”\"‘’《》「」『』"
+_DATE_END = re.compile(r"(?:[0-9０-９一二三四五六七八九十〇零年月日号时分秒初末底代前后间旬]|世纪|上午|下午|晚上|凌晨|中午)$")
+_ASKS_DAY = re.compile(r"哪一?天|哪一?日|哪几天|几号|几日|几月几")
+_HAS_DAY = re.compile(r"[日号]|[0-9０-９]{1,2}[\-/.][0-9０-９]{1,2}")
+MAX_UNIT_CHARS = 4
+"""A count's unit and head after its last numeral (15万多人口, 零下30摄氏度); more is a clause, not a count."""
+MAX_NAME_CHARS = 8
+"""A person's name, with a title at most (王鑫, 欧阳志远, 副所长沈琦)."""
+GENERIC_HEADS = frozenset({
+    "单位", "部门", "机构", "组织", "机关", "企业", "学校", "地方", "地区", "地点", "位置", "方位", "方向", "城市",
+    "国家", "省份", "时候", "时间",
+})
+"""Head nouns an answer seldom ends with (在哪个单位 -> 襄州区分局刑侦大队; 哪个城市 -> 满洲里): not checked."""
+UNIT_GROUPS = (frozenset("人名位"), frozenset("元"), frozenset("米里"))
+"""Measure words that stand for one another in an answer (多少名民警 -> 57万余人); a count asked in one of them
+misfits a span with none of its group (多少人 -> 16平方公里). Other measure words are not checked (多少个 is
+answered in any classifier)."""
+COUNTED = frozenset({"number", "duration"})
+TYPED = frozenset({"number", "date", "duration", "person", "organization", "place"})
+"""Question types with a shape check; the reader keeps several spans per window only for these."""
+
+
+def misfits(question: QuestionAnalysis, text: str) -> bool:
+    """Whether `text` does not have the shape of an answer to `question` (see the module docstring)."""
+    kind = question.qtype
+    if kind in COUNTED or kind == "date":
+        return _misfits_numeric(question, text)
+    if kind == "person":
+        return _NAME_BREAK.search(text) is not None or len(text) > MAX_NAME_CHARS
+    if kind in ("organization", "place"):
+        return _misfits_named(question.head, text)
+    return False
+
+
+def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
+    numerals = list(NUMERAL.finditer(text))
+    if not numerals:
+        return True
+    if question.qtype == "date":
+        core = text.strip(_QUOTES)
+        if _DATE_END.search(core) is None:
+            return True
+        return _ASKS_DAY.search(question.text) is not None and _HAS_DAY.search(core) is None
+    if _CLAUSE_BREAK.search(text) is not None or len(text) - numerals[-1].end() > MAX_UNIT_CHARS:
+        return True
+    group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
+    return group is not None and not any(ch in group for ch in text[numerals[0].start() :])
+
+
+def _misfits_named(head: str | None, text: str) -> bool:
+    """A station, unit or place is one phrase; when the question names its head noun (哪个分局), it ends so.
+
+    The head is the question's first word after 哪个/什么 (哪个单位工作 -> 单位)."""
+    if _CLAUSE_BREAK.search(text.replace("、", "")) is not None:
+        return True
+    if not head:
+        return False
+    noun = next((w for w in words(head) if w.strip()), head)
+    if len(noun) < 2 or noun in GENERIC_HEADS:
+        return False
+    return not text.strip(_QUOTES).endswith(noun[-1])

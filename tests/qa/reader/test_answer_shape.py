@@ -1,0 +1,51 @@
+"""Answer-type checks: spans of the wrong shape are flagged, plausible answers are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.reader.answer_shape import misfits
+from qa.reader.question import analyse
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("莲前派出所的面积是多少？", "大、人口多"),
+        ("辖区有多少人口？", "3个繁华商圈、15万多人口"),
+        ("一共组织了多少次集中收网？", "5次集中收网行动"),
+        ("辖区里住着多少人？", "16平方公里"),
+        ("报告团是哪天走进新疆的？", "2023年"),
+        ("改革从哪一年开始？", "2012年开始"),
+        ("派出所成立于什么时候？", "春天"),
+        ("沱沱河站派出所副所长是谁？", "赵洪龙、民警林胜、薛兴胜"),
+        ("谁是网红主播？", "边欣化身“网红主播”"),
+        ("厦门莲前派出所属于哪个分局？", "福建省厦门市公安局莲前派出所"),
+        ("他住在哪个社区？", "社区民警说：\n侨福社区"),
+    ],
+)
+def test_a_span_of_the_wrong_shape_misfits(question: str, span: str) -> None:
+    assert misfits(analyse(question), span)
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("莲前派出所的面积是多少？", "16平方公里"),
+        ("辖区有多少人口？", "15万多人口"),
+        ("最冷能到多少度？", "零下30摄氏度"),
+        ("挽回了多少损失？", "两万元"),
+        ("全国配备了多少名民警？", "57万余人"),
+        ("辖区里住着多少人？", "15万多人口"),
+        ("报告团是哪天走进新疆的？", "2023年12月28日"),
+        ("改革从哪一年开始？", "2012年"),
+        ("工作室是什么时候成立的？", "2022年6月"),
+        ("沱沱河站派出所副所长是谁？", "赵洪龙"),
+        ("厦门莲前派出所属于哪个分局？", "思明分局"),
+        ("民警刘海在哪个单位工作？", "襄州区分局刑侦大队"),
+        ("“枫桥经验”发源于哪里？", "浙江诸暨枫桥"),
+        ("为什么要这样做？", "因为群众需要，所以这样做"),
+    ],
+)
+def test_a_plausible_answer_fits(question: str, span: str) -> None:
+    assert not misfits(analyse(question), span)
