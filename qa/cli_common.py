@@ -44,7 +44,7 @@ def run_standalone(
     argv: list[str] | None = None,
 ) -> int:
     """`python -m …` for a `qa` subcommand: same options and handler; user errors print one line and exit 2."""
-    from embeddings.errors import WendaError
+    from qa.errors import WendaError
 
     parser = argparse.ArgumentParser(
         prog=prog, parents=[common_parser()], description=description, formatter_class=argparse.RawDescriptionHelpFormatter

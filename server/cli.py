@@ -7,7 +7,7 @@ import contextlib
 import socket
 from typing import Any
 
-from qa import WendaError
+from qa.errors import WendaError
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
