@@ -15,8 +15,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from embeddings.settings import BUILTIN_ENCODER, E5_ENCODER
 from qa.cli_common import common_parser, settings_from_args
+from qa.settings import BUILTIN_ENCODER, E5_ENCODER
 
 EXAMPLES = """examples:
   qa ask "全国共设置了多少个公安派出所？"
