@@ -4,8 +4,8 @@ Each layer owns its fields: `IndexSettings` (here) the index and encoder ones, `
 subclass) retrieval, reading and conversation, `server.settings.ServerSettings` (a subclass of that) HTTP.
 A layer registers its class under the `wenda.settings` entry-point group (pyproject.toml), so a lower layer
 never imports a higher one; `settings_class()` composes the registered classes into the one typed object
-that the CLI, the environment and `wenda.toml` fill: the most-derived registered class (today
-ServerSettings), or a class inheriting from every most-derived one when layers branch. `Layer.load()` builds
+that the CLI, the environment and `wenda.toml` fill: `Settings`, a class inheriting from the most-derived
+registered class (today ServerSettings), or from every most-derived one when layers branch. `Layer.load()` builds
 that composed object (with at least `Layer`'s fields, even when the installed entry points are out of date),
 and the config file accepts exactly the keys some registered layer declares.
 
@@ -168,9 +168,8 @@ class IndexSettings(BaseSettings):
 
 
 def settings_class(*layers: type[IndexSettings]) -> type[IndexSettings]:
-    """The composed settings class: the most-derived of IndexSettings, the classes registered under
-    `wenda.settings` and `layers`; when several are most-derived (layers that branch), one class inheriting
-    from all of them (the same class on every call)."""
+    """The composed settings class `Settings`: a subclass of the most-derived of IndexSettings, the classes
+    registered under `wenda.settings` and `layers` (of each, when layers branch); the same class on every call."""
     return _compose(frozenset({IndexSettings, *registered_layers(), *layers}))
 
 
@@ -193,9 +192,15 @@ def registered_layers() -> tuple[type[IndexSettings], ...]:
 def _compose(classes: frozenset[type[IndexSettings]]) -> type[IndexSettings]:
     leaves = [c for c in classes if not any(other is not c and issubclass(other, c) for other in classes)]
     leaves.sort(key=lambda c: f"{c.__module__}.{c.__qualname__}")
-    if len(leaves) == 1:
-        return leaves[0]
     composed = types.new_class("Settings", tuple(leaves))
     composed.__module__ = __name__
     composed.__doc__ = "Every layer's settings: " + ", ".join(c.__qualname__ for c in leaves) + "."
     return composed  # type: ignore[return-value]
+
+
+def __getattr__(name: str) -> Any:
+    """`Settings`: the composed class (`settings_class()`), so its objects pickle and `embeddings.settings.Settings`
+    still names it; code types its settings by its own layer's class."""
+    if name == "Settings":
+        return settings_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

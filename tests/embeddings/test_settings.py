@@ -3,6 +3,7 @@ wrong values, env overrides, and the composition of the layers' classes into one
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -59,10 +60,12 @@ def test_the_composed_class_is_the_most_derived_registered_one() -> None:
     composed = settings_class()
     assert IndexSettings in registered_layers()
     assert all(issubclass(composed, layer) for layer in registered_layers())
-    assert composed in registered_layers()  # the layers form one chain: no class is made up
+    assert composed.__name__ == "Settings" and len(composed.__bases__) == 1  # the layers form one chain
+    assert composed.__bases__[0] in registered_layers()
     assert settings_class(IndexSettings) is composed
     loaded = IndexSettings.load()
     assert type(loaded) is composed and type(loaded.with_overrides(chunk_size=200)) is composed
+    assert pickle.loads(pickle.dumps(loaded)) == loaded
 
 
 def test_every_setting_is_declared_by_exactly_one_layer() -> None:
@@ -87,7 +90,7 @@ def test_layers_that_branch_are_merged_into_one_class(
 ) -> None:
     merged = settings_class(_ExtraA, _ExtraB)
     assert merged is settings_class(_ExtraB, _ExtraA)
-    assert issubclass(merged, _ExtraA) and issubclass(merged, _ExtraB) and issubclass(merged, settings_class())
+    assert issubclass(merged, _ExtraA) and issubclass(merged, _ExtraB) and issubclass(merged, settings_class().__bases__[0])
     (clean_settings_env / "wenda.toml").write_text("extra_a = 5\n", encoding="utf-8")
     monkeypatch.setenv("WENDA_EXTRA_B", "from-env")
     settings = _ExtraA.load()
