@@ -191,11 +191,17 @@ def registered_layers() -> tuple[type[IndexSettings], ...]:
 @cache
 def _compose(classes: frozenset[type[IndexSettings]]) -> type[IndexSettings]:
     leaves = [c for c in classes if not any(other is not c and issubclass(other, c) for other in classes)]
+    if len(leaves) == 1 and leaves[0] in _COMPOSED:
+        return leaves[0]  # settings_class(Settings), from Settings.load() or Settings()
     leaves.sort(key=lambda c: f"{c.__module__}.{c.__qualname__}")
     composed = types.new_class("Settings", tuple(leaves))
     composed.__module__ = __name__
     composed.__doc__ = "Every layer's settings: " + ", ".join(c.__qualname__ for c in leaves) + "."
+    _COMPOSED.add(composed)
     return composed  # type: ignore[return-value]
+
+
+_COMPOSED: set[type] = set()
 
 
 def __getattr__(name: str) -> Any:

@@ -62,7 +62,7 @@ def test_the_composed_class_is_the_most_derived_registered_one() -> None:
     assert all(issubclass(composed, layer) for layer in registered_layers())
     assert composed.__name__ == "Settings" and len(composed.__bases__) == 1  # the layers form one chain
     assert composed.__bases__[0] in registered_layers()
-    assert settings_class(IndexSettings) is composed
+    assert settings_class(IndexSettings) is composed and settings_class(composed) is composed
     loaded = IndexSettings.load()
     assert type(loaded) is composed and type(loaded.with_overrides(chunk_size=200)) is composed
     assert pickle.loads(pickle.dumps(loaded)) == loaded
