@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.errors import IndexNotFoundError
-from embeddings.settings import Settings
+from embeddings.settings import IndexSettings
 from embeddings.store import BuildReport
 
 
-def uses_milvus(settings: Settings) -> bool:
+def uses_milvus(settings: IndexSettings) -> bool:
     return settings.index_backend == "milvus"
 
 
-def location(settings: Settings) -> str:
+def location(settings: IndexSettings) -> str:
     """Where the index lives, for messages."""
     if uses_milvus(settings):
         from embeddings.milvus.connect import describe
@@ -25,7 +25,7 @@ def location(settings: Settings) -> str:
     return str(settings.index_dir)
 
 
-def index_exists(settings: Settings) -> bool:
+def index_exists(settings: IndexSettings) -> bool:
     """Whether a completed index is there (a local folder with CURRENT, or a ready collection)."""
     if uses_milvus(settings):
         from embeddings.milvus.build import milvus_index_exists
@@ -36,7 +36,7 @@ def index_exists(settings: Settings) -> bool:
     return current_version(settings.index_dir) is not None
 
 
-def prepare(settings: Settings) -> None:
+def prepare(settings: IndexSettings) -> None:
     """Check early that the index can be written where the settings say (the local folder is created)."""
     if uses_milvus(settings):
         from embeddings.milvus.connect import is_lite, lite_path
@@ -50,7 +50,7 @@ def prepare(settings: Settings) -> None:
 
 
 def build_index(
-    settings: Settings,
+    settings: IndexSettings,
     paths: Sequence[Path] | None = None,
     *,
     encoder_factory: Callable[[], Any],
@@ -67,7 +67,7 @@ def build_index(
     return build_local(settings, paths, encoder_factory=encoder_factory, rebuild=rebuild, progress=progress)
 
 
-def load_index(settings: Settings, encoder_name: str) -> Any:
+def load_index(settings: IndexSettings, encoder_name: str) -> Any:
     """The configured backend's index, opened for querying: `LoadedIndex` or `MilvusIndex`."""
     if uses_milvus(settings):
         from embeddings.milvus.index import open_milvus_index
@@ -78,7 +78,7 @@ def load_index(settings: Settings, encoder_name: str) -> Any:
     return load_local(settings.index_dir, encoder_name)
 
 
-def open_index(settings: Settings, encoder: Any, *, build_if_missing: bool = True, progress: bool = False) -> Any:
+def open_index(settings: IndexSettings, encoder: Any, *, build_if_missing: bool = True, progress: bool = False) -> Any:
     """Load the index (building it from settings.corpus first when there is none and `build_if_missing`)."""
     if not index_exists(settings):
         if not build_if_missing:
@@ -89,7 +89,7 @@ def open_index(settings: Settings, encoder: Any, *, build_if_missing: bool = Tru
     return load_index(settings, encoder.info.name)
 
 
-def read_manifest(settings: Settings) -> dict[str, Any]:
+def read_manifest(settings: IndexSettings) -> dict[str, Any]:
     """The active manifest (for `qa info`); IndexNotFoundError when there is no index."""
     if uses_milvus(settings):
         from embeddings.milvus.build import read_milvus_manifest

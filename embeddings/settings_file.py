@@ -47,10 +47,11 @@ def read_toml(path: Path, known: set[str]) -> dict[str, Any]:
 
 
 class StrictTomlSource(TomlConfigSettingsSource):
-    """`TomlConfigSettingsSource` that refuses unknown keys and reports bad TOML as a `SettingsError`."""
+    """`TomlConfigSettingsSource` that refuses keys outside `known` (by default the fields of `settings_cls`;
+    the settings pass every layer's) and reports bad TOML as a `SettingsError`."""
 
-    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path) -> None:
-        self._known = set(settings_cls.model_fields)
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path, known: set[str] | None = None) -> None:
+        self._known = set(settings_cls.model_fields) | (known or set())
         super().__init__(settings_cls, toml_file=toml_file)
 
     def _read_file(self, file_path: Path) -> dict[str, Any]:  # type: ignore[override]
@@ -96,36 +97,55 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def example_toml(fields: dict[str, FieldInfo], defaults: dict[str, Any]) -> str:
-    """`wenda.example.toml`: every setting with its description and default (TOML cannot say None: commented)."""
+def layer_fields(settings_cls: type[BaseSettings]) -> list[tuple[type[BaseSettings], list[str]]]:
+    """Each settings class in `settings_cls`'s ancestry (base first) with the fields it adds."""
+    seen: set[str] = set()
+    layers = []
+    for cls in reversed(settings_cls.__mro__):
+        if not (isinstance(cls, type) and issubclass(cls, BaseSettings)) or cls is BaseSettings:
+            continue
+        added = [name for name in cls.model_fields if name not in seen]
+        seen.update(added)
+        if added:
+            layers.append((cls, added))
+    return layers
+
+
+def example_toml(settings_cls: type[BaseSettings]) -> str:
+    """`wenda.example.toml`: every setting of every layer (a section each, base layer first) with its
+    description and default (TOML cannot say None: commented)."""
     lines = [
         "# Every setting of wenda with its default. Copy to wenda.toml (or pass --config FILE / WENDA_CONFIG) and",
         "# keep the lines you change; an unknown key is an error. Each can also be set as WENDA_<KEY> in the",
-        "# environment, which wins over this file. Generated from embeddings/settings.py by",
-        "# `python -m embeddings.settings_file > wenda.example.toml` (a test keeps it in sync).",
+        "# environment, which wins over this file. Each layer declares its own settings (the sections below);",
+        "# generated from them by `python -m embeddings.settings_file > wenda.example.toml` (a test keeps it in sync).",
         "",
     ]
-    for name, info in fields.items():
-        if info.description:
-            lines += [f"# {line}" for line in textwrap.wrap(info.description, 106)]
-        value = defaults[name]
-        if name in ENV_DEPENDENT:
-            shown = ["seeds"] if name == "corpus" else "~/.cache/wenda/models"
-            lines.append(f"# {name} = {_toml_value(shown)}  (default depends on the machine)")
-        elif value is None:
-            lines.append(f"# {name} = (unset)")
-        else:
-            lines.append(f"{name} = {_toml_value(value)}")
-        lines.append("")
+    defaults = settings_cls.model_construct()
+    for cls, names in layer_fields(settings_cls):
+        lines += [f"# ---- {cls.__module__}.{cls.__qualname__} ----", ""]
+        for name in names:
+            lines += _example_entry(name, settings_cls.model_fields[name], getattr(defaults, name))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def main() -> None:
-    """Print the example file for the current settings model."""
-    from embeddings.settings import Settings
+def _example_entry(name: str, info: FieldInfo, value: Any) -> list[str]:
+    lines = [f"# {line}" for line in textwrap.wrap(info.description or "", 106)]
+    if name in ENV_DEPENDENT:
+        shown = ["seeds"] if name == "corpus" else "~/.cache/wenda/models"
+        lines.append(f"# {name} = {_toml_value(shown)}  (default depends on the machine)")
+    elif value is None:
+        lines.append(f"# {name} = (unset)")
+    else:
+        lines.append(f"{name} = {_toml_value(value)}")
+    return [*lines, ""]
 
-    defaults = Settings.model_construct()
-    print(example_toml(Settings.model_fields, {k: getattr(defaults, k) for k in Settings.model_fields}), end="")
+
+def main() -> None:
+    """Print the example file for the composed settings (every installed layer's)."""
+    from embeddings.settings import settings_class
+
+    print(example_toml(settings_class()), end="")
 
 
 if __name__ == "__main__":

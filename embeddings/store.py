@@ -51,7 +51,7 @@ from embeddings.records import (
     read_records,
     write_records,
 )
-from embeddings.settings import Settings
+from embeddings.settings import IndexSettings
 from embeddings.tokenize import stopwords, tokenize
 from embeddings.vector_index import DenseIndexSpec, build_dense, choose_spec, load_dense, save_dense
 
@@ -116,7 +116,7 @@ def _stopwords_hash() -> str:
     return hashlib.sha256("\n".join(sorted(stopwords())).encode()).hexdigest()[:16]
 
 
-def _chunking(settings: Settings) -> dict[str, int]:
+def _chunking(settings: IndexSettings) -> dict[str, int]:
     return {"size": settings.chunk_size, "max": settings.chunk_max, "overlap": settings.chunk_overlap}
 
 
@@ -312,7 +312,7 @@ def clean_stale(index_dir: Path) -> list[str]:
 
 
 def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encode, write, switch; its steps share the version folder and the lock)
-    settings: Settings,
+    settings: IndexSettings,
     paths: Sequence[Path] | None = None,
     *,
     encoder_factory: Callable[[], Any],
@@ -440,7 +440,7 @@ def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encod
 
 
 def index_manifest(
-    settings: Settings, info: Any, spec: DenseIndexSpec, corpus: list[str], files: dict[str, Any], counts: dict[str, int]
+    settings: IndexSettings, info: Any, spec: DenseIndexSpec, corpus: list[str], files: dict[str, Any], counts: dict[str, int]
 ) -> dict[str, Any]:
     """The manifest of an index version built with `settings`, encoder `info` and dense `spec`."""
     return {

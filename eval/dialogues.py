@@ -26,8 +26,8 @@ from eval.runner import SYSTEMS, load_pipeline
 from qa.answer_match import exact_match, f1_score
 
 if TYPE_CHECKING:
-    from qa import Settings
     from qa.pipeline import QAPipeline
+    from qa.settings import QASettings
     from qa.types import Answer
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ def run_system(
 
 def run_dialogues(
     gold_path: Path | str,
-    settings: Settings | None,
+    settings: QASettings | None,
     *,
     systems: Sequence[str] | None = None,
     half: str | None = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from qa import WendaError
+from qa.errors import WendaError
 from qa.text.question_types import GOLD_TYPES
 
 TYPES = GOLD_TYPES

@@ -21,8 +21,8 @@ from eval.metrics import (
     same_document,
 )
 from eval.results import ItemResult, Report, SystemResult
-from qa import Settings
 from qa.answer_match import exact_match, f1_score
+from qa.settings import QASettings
 
 if TYPE_CHECKING:
     from qa import Document
@@ -206,7 +206,7 @@ def _threshold_of(pipe: QAPipeline, system: str) -> float | None:
     return getattr(pipe.with_options(retrieval_mode=retrieval, reader=reader), "abstain_threshold", None)
 
 
-def load_pipeline(settings: Settings, *, build: bool = True, progress: bool = True) -> QAPipeline:
+def load_pipeline(settings: QASettings, *, build: bool = True, progress: bool = True) -> QAPipeline:
     """Build (incrementally) the index of `settings.corpus` and load it."""
     from qa.pipeline import QAPipeline
 
@@ -230,7 +230,7 @@ def _gold_items(gold_path: Path | str, limit: int | None, half: str | None, give
 
 def run_eval(
     gold_path: Path | str,
-    settings: Settings | None,
+    settings: QASettings | None,
     top_k: int = 10,
     out_dir: Path | str | None = None,
     progress: bool = True,

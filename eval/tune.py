@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from embeddings.settings import REPO_ROOT, get_settings
 from eval.gold import HALVES, half_of, load_gold
 from qa.answer_match import exact_match, f1_score
+from qa.settings import REPO_ROOT, get_settings
 
 DEFAULT_GOLD = REPO_ROOT / "eval" / "gold" / "seeds.jsonl"
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)

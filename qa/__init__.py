@@ -6,8 +6,9 @@
     print(answer.text, answer.citations[0].source, answer.citations[0].line)
 
 The names below are imported on first use, so `import qa` stays cheap. See docs/CONTRACT.md. The error base
-and the settings are defined in `embeddings` (the index layer raises and reads them too) and re-exported here,
-so `server`, `eval` and library users import them from `qa` without reaching past it.
+is defined in `embeddings.errors` (the index layer raises it too) and re-exported by `qa.errors`; `Settings`
+(`qa.settings`) is the composed settings class of every installed layer. `server`, `eval` and library users
+import both from `qa` without reaching past it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from embeddings.documents import Document
-    from embeddings.errors import IndexNotFoundError, SettingsError, WendaError
-    from embeddings.settings import Settings, get_settings, load_settings
     from embeddings.store import BuildReport
     from qa.conversation import Conversation
-    from qa.errors import QuestionError
+    from qa.errors import IndexNotFoundError, QuestionError, SettingsError, WendaError
     from qa.pipeline import QAPipeline
+    from qa.settings import QASettings, Settings, get_settings, load_settings
     from qa.types import Answer, Citation, Passage
 
 _EXPORTS = {
@@ -31,14 +31,15 @@ _EXPORTS = {
     "Answer": "qa.types",
     "Citation": "qa.types",
     "Passage": "qa.types",
-    "Settings": "embeddings.settings",
-    "get_settings": "embeddings.settings",
-    "load_settings": "embeddings.settings",
+    "Settings": "qa.settings",
+    "QASettings": "qa.settings",
+    "get_settings": "qa.settings",
+    "load_settings": "qa.settings",
     "Document": "embeddings.documents",
     "BuildReport": "embeddings.store",
-    "WendaError": "embeddings.errors",
-    "SettingsError": "embeddings.errors",
-    "IndexNotFoundError": "embeddings.errors",
+    "WendaError": "qa.errors",
+    "SettingsError": "qa.errors",
+    "IndexNotFoundError": "qa.errors",
     "QuestionError": "qa.errors",
 }
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "IndexNotFoundError",
     "Passage",
     "QAPipeline",
+    "QASettings",
     "QuestionError",
     "Settings",
     "SettingsError",

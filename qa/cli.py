@@ -15,8 +15,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from embeddings.settings import BUILTIN_ENCODER, E5_ENCODER
 from qa.cli_common import common_parser, settings_from_args
+from qa.settings import BUILTIN_ENCODER, E5_ENCODER
 
 EXAMPLES = """examples:
   qa ask "全国共设置了多少个公安派出所？"
@@ -107,8 +107,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _read_questions(path: Path, max_chars: int) -> list[dict[str, Any]]:
     """The rows of a questions file; WendaError naming the line for anything that cannot be asked."""
-    from embeddings.errors import WendaError
-    from qa.errors import unicode_problem
+    from qa.errors import WendaError, unicode_problem
 
     if not path.is_file():
         raise WendaError(f"questions file not found: {path}")
@@ -137,8 +136,7 @@ def _read_questions(path: Path, max_chars: int) -> list[dict[str, Any]]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from embeddings.errors import WendaError
-    from qa.errors import check_question
+    from qa.errors import WendaError, check_question
     from qa.render import render_answer
 
     settings = settings_from_args(args, retrieval_mode=args.retrieval, reader=args.reader, top_k=args.top_k)
@@ -176,8 +174,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from embeddings.errors import WendaError
     from qa.conversation import Conversation
+    from qa.errors import WendaError
     from qa.render import render_answer
 
     settings = settings_from_args(args)
@@ -218,7 +216,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from embeddings.backend import index_exists, location, read_manifest, uses_milvus
-    from embeddings.errors import IndexNotFoundError
+    from qa.errors import IndexNotFoundError
 
     settings = settings_from_args(args)
     if not index_exists(settings):
@@ -323,7 +321,7 @@ def _passthrough(name: str, argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from embeddings.errors import WendaError
+    from qa.errors import WendaError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train-reader"]:

@@ -1,4 +1,4 @@
-"""Flags shared by every `qa` subcommand, and turning them into Settings."""
+"""Flags shared by every `qa` subcommand, and turning them into the settings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from embeddings.settings import Settings, load_settings
+from qa.settings import QASettings
+
+S = TypeVar("S", bound=QASettings)
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -23,15 +26,17 @@ def common_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(args: argparse.Namespace, **overrides: object) -> Settings:
-    """Settings from env/config, with the common flags and `overrides` applied."""
+def settings_from_args(args: argparse.Namespace, *, layer: type[S] = QASettings, **overrides: object) -> S:  # type: ignore[assignment]
+    """Every layer's settings from env/config, with the common flags and `overrides` applied. `layer` is the
+    settings class the command needs (a plugin passes its own, e.g. ServerSettings), so its fields are
+    there even when the installed `wenda.settings` entry points are out of date."""
     if getattr(args, "config", None):
         os.environ["WENDA_CONFIG"] = str(args.config)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s: %(message)s",
     )
-    return load_settings().with_overrides(
+    return layer.load().with_overrides(
         index_dir=getattr(args, "index_dir", None), embedding_model=getattr(args, "model", None), **overrides
     )
 
@@ -44,7 +49,7 @@ def run_standalone(
     argv: list[str] | None = None,
 ) -> int:
     """`python -m …` for a `qa` subcommand: same options and handler; user errors print one line and exit 2."""
-    from embeddings.errors import WendaError
+    from qa.errors import WendaError
 
     parser = argparse.ArgumentParser(
         prog=prog, parents=[common_parser()], description=description, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -1,10 +1,38 @@
-"""Errors raised by the question-answering layer."""
+"""Errors raised by the question-answering layer, and the one error base of every layer re-exported.
+
+`WendaError` (the base: a one-line message, not a traceback) and the index layer's errors are defined in
+`embeddings.errors`, the bottom layer, so every layer raises the same base; `server`, `eval` and `training`
+import them from here (or `qa`), never past qa from `embeddings`.
+"""
 
 from __future__ import annotations
 
 import re
 
-from embeddings.errors import WendaError
+from embeddings.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexLocationError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    SettingsError,
+    WendaError,
+)
+
+__all__ = [
+    "CorpusError",
+    "IndexCorruptError",
+    "IndexLocationError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "QuestionError",
+    "SettingsError",
+    "WendaError",
+    "check_question",
+    "unicode_problem",
+]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from embeddings.backend import build_index, open_index
 from embeddings.documents import Document
 from embeddings.encoders import TextEncoder
-from embeddings.settings import BUILTIN_ENCODER, Settings
 from embeddings.store import BuildReport, LoadedIndex
 from qa.errors import check_question
 from qa.milvus_retriever import make_retriever
@@ -23,6 +22,7 @@ from qa.reader.evidence import EvidenceScorer
 from qa.reader.factory import make_reader
 from qa.reader.question import QuestionAnalysis, analyse
 from qa.retriever import FusionWeights, Retriever
+from qa.settings import BUILTIN_ENCODER, QASettings
 from qa.synonyms import load_codes
 from qa.types import Answer, Citation, IndexInfo, Passage, Reader, ReaderResult
 
@@ -36,7 +36,7 @@ MODEL_DENSE_WEIGHT = 1.0
 NOT_FOUND = "资料中没有找到答案：检索到的文章没有明确说明这一点。"
 
 
-def _encoder(settings: Settings) -> TextEncoder:
+def _encoder(settings: QASettings) -> TextEncoder:
     """The configured encoder, falling back to the built-in one (with a warning) when it is not available offline."""
     from embeddings.encoders import load_encoder, resolve_encoder_spec
 
@@ -51,7 +51,7 @@ class QAPipeline:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: QASettings,
         index: LoadedIndex,
         encoder: TextEncoder,
         *,
@@ -76,7 +76,7 @@ class QAPipeline:
 
     # -- construction ---------------------------------------------------------------------------------
     @classmethod
-    def from_settings(cls, settings: Settings, *, build_if_missing: bool = True, progress: bool = False) -> QAPipeline:
+    def from_settings(cls, settings: QASettings, *, build_if_missing: bool = True, progress: bool = False) -> QAPipeline:
         """Load the index of settings.index_backend (building it from settings.corpus when missing) and models."""
         encoder = _encoder(settings)
         index = open_index(settings, encoder, build_if_missing=build_if_missing, progress=progress)
@@ -84,7 +84,7 @@ class QAPipeline:
 
     @staticmethod
     def build(
-        settings: Settings, paths: Sequence[Path] | None = None, *, progress: bool = True, rebuild: bool = False
+        settings: QASettings, paths: Sequence[Path] | None = None, *, progress: bool = True, rebuild: bool = False
     ) -> BuildReport:
         """(Re)index `paths` (default: settings.corpus) incrementally; only new or changed files are encoded."""
         return build_index(settings, paths, encoder_factory=lambda: _encoder(settings), rebuild=rebuild, progress=progress)
@@ -97,7 +97,7 @@ class QAPipeline:
         )
 
     @staticmethod
-    def _dense_weight(settings: Settings, index: LoadedIndex) -> float:
+    def _dense_weight(settings: QASettings, index: LoadedIndex) -> float:
         """The configured dense weight, or the measured default for the index's encoder."""
         if settings.weight_dense is not None:
             return settings.weight_dense

@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from qa import Settings, get_settings
 from qa.conversation import Conversation
 from qa.pipeline import QAPipeline
 from server import errors, openapi
@@ -24,13 +23,14 @@ from server.api.routes import docs
 from server.limits import BodySizeLimitMiddleware
 from server.ratelimit import SlidingWindowLimiter
 from server.sessions import SessionStore
+from server.settings import ServerSettings, get_settings
 
 log = logging.getLogger("server")
 
-Loader = Callable[[Settings], QAPipeline]
+Loader = Callable[[ServerSettings], QAPipeline]
 
 
-def _default_loader(settings: Settings) -> QAPipeline:
+def _default_loader(settings: ServerSettings) -> QAPipeline:
     return QAPipeline.from_settings(settings, build_if_missing=True, progress=False)
 
 
@@ -51,13 +51,13 @@ def _load_in_background(app: FastAPI, loader: Loader) -> threading.Thread:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: ServerSettings | None = None,
     pipeline: QAPipeline | None = None,
     *,
     loader: Loader | None = None,
 ) -> FastAPI:
     """Build the app; load the pipeline at start-up unless `pipeline` is given (`loader` replaces
-    `QAPipeline.from_settings`, for tests)."""
+    `QAPipeline.from_settings`, for tests). Without `settings`, the process-wide ones (env and wenda.toml)."""
     settings = settings or get_settings()
 
     @asynccontextmanager

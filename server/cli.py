@@ -7,7 +7,7 @@ import contextlib
 import socket
 from typing import Any
 
-from qa import WendaError
+from qa.errors import WendaError
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -89,8 +89,9 @@ def serve(args: argparse.Namespace) -> int:
     from qa.cli_common import settings_from_args
     from qa.pipeline import QAPipeline
     from server.app import create_app
+    from server.settings import ServerSettings
 
-    settings = settings_from_args(args).with_overrides(host=args.host, port=args.port)
+    settings = settings_from_args(args, layer=ServerSettings).with_overrides(host=args.host, port=args.port)
     sock = bind(settings.host, settings.port)  # fail fast, before the slow load
     try:
         pipeline = QAPipeline.from_settings(settings, build_if_missing=True, progress=True)

@@ -8,18 +8,18 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from qa import Settings
 from qa.conversation import Conversation
 from qa.errors import QuestionError, check_question
 from qa.pipeline import QAPipeline
 from server.ratelimit import SlidingWindowLimiter
 from server.sessions import SessionStore
+from server.settings import ServerSettings
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The server's API key.")
 _bearer = HTTPBearer(auto_error=False, description="The server's API key as a bearer token.")
 
 
-def get_settings(request: Request) -> Settings:
+def get_settings(request: Request) -> ServerSettings:
     """The settings the app was created with."""
     return request.app.state.settings
 
@@ -82,6 +82,6 @@ def require_api_key(
         )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 PipelineDep = Annotated[QAPipeline, Depends(get_pipeline)]
 SessionsDep = Annotated[SessionStore[Conversation], Depends(get_sessions)]

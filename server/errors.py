@@ -11,8 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qa import WendaError
-from qa.errors import QuestionError
+from qa.errors import QuestionError, WendaError
 
 log = logging.getLogger("server")
 

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from qa import Settings
+from server.settings import ServerSettings
 
 NON_BLANK = r"\S"
 """JSON-Schema pattern of a string with at least one non-whitespace character (what `str.strip()` keeps)."""
@@ -24,7 +24,7 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
-def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def adjust(schema: dict[str, Any], settings: ServerSettings) -> dict[str, Any]:
     """`schema` (FastAPI's) made exact for `settings`; returns it."""
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -57,7 +57,7 @@ def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return schema
 
 
-def install(app: FastAPI, settings: Settings) -> None:
+def install(app: FastAPI, settings: ServerSettings) -> None:
     """Serve the adjusted document at /openapi.json (built on first request, then cached)."""
 
     def openapi() -> dict[str, Any]:

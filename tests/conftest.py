@@ -23,7 +23,7 @@ def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def make_settings(model_cache_dir: Path):  # noqa: ANN201
     """Settings for an index in a temp folder over the given corpus."""
-    from embeddings.settings import Settings
+    from qa import Settings
 
     def make(index_dir: Path, corpus: list[Path] | None = None, **overrides: object) -> Settings:
         return Settings(index_dir=index_dir, corpus=corpus or [SEEDS], model_cache_dir=model_cache_dir, **overrides)
@@ -34,8 +34,20 @@ def make_settings(model_cache_dir: Path):  # noqa: ANN201
 @pytest.fixture(scope="session")
 def seed_pipeline(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path):  # noqa: ANN201
     """A pipeline over a real index of the five seed articles, built once."""
-    from embeddings.settings import Settings
+    from qa import Settings
     from qa.pipeline import QAPipeline
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("seed-index"), corpus=[SEEDS], model_cache_dir=model_cache_dir)
     return QAPipeline.from_settings(settings)
+
+
+@pytest.fixture
+def clean_settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder with no WENDA_* variables, so only what a test writes is read (the settings
+    tests of every layer)."""
+    monkeypatch.setenv("WENDA_CONFIG", "unset")  # `qa --config` sets it for the process: restored after each test
+    for key in list(os.environ):
+        if key.upper().startswith("WENDA_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from embeddings.settings import REPO_ROOT, get_settings
+from qa.settings import REPO_ROOT, get_settings
 from training.loop import TrainConfig
 
 DEFAULT_OUT = Path("runs/train-reader")

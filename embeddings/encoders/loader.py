@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BACKEND_ENV = "WENDA_ENCODER_BACKEND"
+"""The environment variable of the `encoder_backend` setting, named in messages; this module never reads it
+(the settings object does; callers pass `settings.encoder_backend`)."""
 AUTO_BACKEND = "auto"
 NUMPY_BACKEND = "numpy"
 ST_BACKEND = "sentence-transformers"
@@ -200,7 +202,7 @@ def _open_numpy(path: Path, spec: str, backend: str) -> TextEncoder | None:
         if backend == NUMPY_BACKEND:
             raise EncoderBackendError(
                 f"the numpy encoder backend cannot run {path.absolute()} ({exc}); "
-                f"unset {BACKEND_ENV} or set it to {ST_BACKEND}"
+                f"set encoder_backend ({BACKEND_ENV}) to auto or {ST_BACKEND}"
             ) from exc
         return None
 
@@ -214,7 +216,7 @@ def _open_onnx(path: Path, cache_dir: Path, spec: str, backend: str) -> TextEnco
 
     if not onnx_runtime.available():
         if backend == ONNX_BACKEND:
-            raise EncoderBackendError(f"the onnx encoder backend needs the onnxruntime package; unset {BACKEND_ENV}")
+            raise EncoderBackendError(f"the onnx encoder backend needs the onnxruntime package; set encoder_backend ({BACKEND_ENV}) to auto")
         return None
     from embeddings.encoders.onnx_encoder import load_onnx_e5
 

@@ -20,7 +20,7 @@ from embeddings.ingest import load_corpus
 from embeddings.milvus import collections as mc
 from embeddings.milvus.connect import connect, describe, write_lock
 from embeddings.milvus.index import read_ready_manifest
-from embeddings.settings import Settings
+from embeddings.settings import IndexSettings
 from embeddings.store import (
     TOKENIZER,
     BuildReport,
@@ -38,7 +38,7 @@ DENSE_SPEC = DenseIndexSpec("milvus-flat", {"metric": "IP"})
 """Exact inner product, as the local backend's default (Lite has no HNSW)."""
 
 
-def _reusable(client: Any, settings: Settings, info: Any) -> dict[str, Any] | None:
+def _reusable(client: Any, settings: IndexSettings, info: Any) -> dict[str, Any] | None:
     """The stored manifest when its chunks can be kept (same encoder, dimension, chunking, tokeniser, BM25
     parameters); None (rebuild from scratch, with a warning) otherwise."""
     collection = settings.milvus_collection
@@ -77,7 +77,7 @@ def _delete_sources(client: Any, collection: str, sources: Sequence[str], df: Co
 
 
 def _chunk_rows(
-    docs: Sequence[Document], settings: Settings, encoder: Any, df: Counter[str], progress: bool
+    docs: Sequence[Document], settings: IndexSettings, encoder: Any, df: Counter[str], progress: bool
 ) -> Iterator[dict[str, Any]]:
     """Rows of the chunks of `docs` (tokenised as the local index: title and text), encoded in one pass."""
     pending: list[tuple[Document, Any, list[str]]] = []
@@ -99,7 +99,7 @@ def _chunk_rows(
 
 
 def build_milvus_index(
-    settings: Settings,
+    settings: IndexSettings,
     paths: Sequence[Path] | None = None,
     *,
     encoder_factory: Callable[[], Any],
@@ -165,7 +165,7 @@ def build_milvus_index(
             client.close()
 
 
-def read_milvus_manifest(settings: Settings) -> dict[str, Any]:
+def read_milvus_manifest(settings: IndexSettings) -> dict[str, Any]:
     """The manifest of the index in the collection (for `qa info`); IndexNotFound/Corrupt errors."""
     from embeddings.errors import IndexNotFoundError
 
@@ -179,7 +179,7 @@ def read_milvus_manifest(settings: Settings) -> dict[str, Any]:
         client.close()
 
 
-def milvus_index_exists(settings: Settings) -> bool:
+def milvus_index_exists(settings: IndexSettings) -> bool:
     """Whether a completed index is in the collection."""
     client = connect(settings)
     try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from embeddings.errors import IndexLocationError, WendaError
 from embeddings.locks import exclusive
-from embeddings.settings import Settings
+from embeddings.settings import IndexSettings
 
 CONNECT_TIMEOUT_S = 60.0
 """Lite's server binary takes a few seconds to open its socket on a loaded machine; pymilvus waits 10 s."""
@@ -42,12 +42,12 @@ def lite_path(uri: str) -> Path:
     return path
 
 
-def describe(settings: Settings) -> str:
+def describe(settings: IndexSettings) -> str:
     """Where the index lives, for messages: `Milvus collection 'wenda' at ./milvus.db`."""
     return f"Milvus collection {settings.milvus_collection!r} at {settings.milvus_uri}"
 
 
-def connect(settings: Settings) -> Any:
+def connect(settings: IndexSettings) -> Any:
     """A `pymilvus.MilvusClient` for settings.milvus_uri (a Lite file's folder is created)."""
     uri = settings.milvus_uri
     if is_lite(uri):
@@ -78,7 +78,7 @@ def connect(settings: Settings) -> Any:
         raise MilvusUnavailableError(f"cannot open Milvus at {settings.milvus_uri}: {why}") from None
 
 
-def lock_path(settings: Settings) -> Path:
+def lock_path(settings: IndexSettings) -> Path:
     """The writers' lock file: next to a Lite file; in index_dir for a server (one machine's writers)."""
     if is_lite(settings.milvus_uri):
         path = lite_path(settings.milvus_uri)
@@ -88,7 +88,7 @@ def lock_path(settings: Settings) -> Path:
 
 
 @contextlib.contextmanager
-def write_lock(settings: Settings, wait_s: float = 30.0) -> Iterator[None]:
+def write_lock(settings: IndexSettings, wait_s: float = 30.0) -> Iterator[None]:
     """Exclusive lock for one `qa index` on this collection; waits up to `wait_s`, then IndexLockedError."""
     path = lock_path(settings)
     try:

@@ -14,7 +14,7 @@ from embeddings.documents import Chunk, Document
 from embeddings.errors import IndexCorruptError, IndexNotFoundError
 from embeddings.milvus import collections as mc
 from embeddings.milvus.connect import connect, describe
-from embeddings.settings import Settings
+from embeddings.settings import IndexSettings
 from embeddings.store import check_compatible
 from embeddings.vector_index import DenseIndexSpec
 
@@ -70,7 +70,7 @@ class MilvusIndex:
     `bm25` idf statistics), searched by `search_bm25` / `search_dense` / `hybrid_search`."""
 
     client: Any
-    settings: Settings
+    settings: IndexSettings
     manifest: dict[str, Any]
     documents: list[Document]
     bm25: DocFrequencies
@@ -151,7 +151,7 @@ class MilvusIndex:
         self.client.close()
 
 
-def open_milvus_index(settings: Settings, encoder_name: str) -> MilvusIndex:
+def open_milvus_index(settings: IndexSettings, encoder_name: str) -> MilvusIndex:
     """Open the index in settings.milvus_collection; IndexNotFound/Mismatch/Corrupt errors as the local index."""
     where = describe(settings)
     client = connect(settings)
@@ -176,7 +176,7 @@ def open_milvus_index(settings: Settings, encoder_name: str) -> MilvusIndex:
         raise
 
 
-def read_ready_manifest(client: Any, settings: Settings) -> dict[str, Any]:
+def read_ready_manifest(client: Any, settings: IndexSettings) -> dict[str, Any]:
     """The manifest of a completed build; IndexCorruptError when a build was interrupted or nothing is there."""
     where = describe(settings)
     state = mc.get_value(client, settings.milvus_collection, "state")

@@ -95,8 +95,8 @@ def handle(args: argparse.Namespace) -> int:
     """Run the benchmark described by parsed `qa bench` arguments; returns the exit code."""
     from eval.bench.report import console_summary
     from eval.bench.run import run_bench
-    from qa import WendaError
     from qa.cli_common import settings_from_args
+    from qa.errors import WendaError
 
     try:
         cfg = config_from_args(args)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from embeddings.settings import Settings
 from qa.reader.evidence import EvidenceScorer
 from qa.reader.rules import RULES_ABSTAIN_THRESHOLD, RuleReader, SentenceReader
+from qa.settings import QASettings
 from qa.types import Reader
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ READERS = ("neural", "rules", "sentence")
 _warned: set[str] = set()
 
 
-def make_reader(name: str, scorer: EvidenceScorer, settings: Settings) -> Reader:
+def make_reader(name: str, scorer: EvidenceScorer, settings: QASettings) -> Reader:
     """The reader called `name`. A missing or unloadable neural model is reported once and the rules answer."""
     if name == "rules":
         return _rules(RuleReader, scorer, settings)
@@ -27,7 +27,7 @@ def make_reader(name: str, scorer: EvidenceScorer, settings: Settings) -> Reader
     raise ValueError(f"unknown reader {name!r} (choose from {', '.join(READERS)})")
 
 
-def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
+def _neural(scorer: EvidenceScorer, settings: QASettings) -> Reader:
     """The transformer reader; when its model cannot be loaded offline, the rule reader (said once)."""
     from qa.reader.neural.model import ReaderModelError, load_qa_model
     from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, DecodeOptions, NeuralReader, policy_of
@@ -59,7 +59,7 @@ def _neural(scorer: EvidenceScorer, settings: Settings) -> Reader:
     return NeuralReader(qa, options, policy, evidence=RuleReader(scorer) if gated else None)
 
 
-def _rules(cls: type[RuleReader], scorer: EvidenceScorer, settings: Settings) -> RuleReader:
+def _rules(cls: type[RuleReader], scorer: EvidenceScorer, settings: QASettings) -> RuleReader:
     """A rule reader (or the sentence baseline) with the configured thresholds, else the rules' own."""
     threshold = settings.abstain_threshold if settings.abstain_threshold is not None else RULES_ABSTAIN_THRESHOLD
     return cls(scorer, threshold, settings.evidence_threshold)

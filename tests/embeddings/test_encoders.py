@@ -267,24 +267,25 @@ def test_default_backend_is_numpy_and_the_setting_selects(
     builtin: NumpyWordEncoder, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from embeddings.errors import SettingsError
-    from embeddings.settings import Settings, load_settings
+    from embeddings.settings import IndexSettings
 
     monkeypatch.delenv(BACKEND_ENV, raising=False)
     default = load_encoder(BUILTIN_NAME, cache_dir)
     assert isinstance(default, NumpyWordEncoder) and default.info.backend == NUMPY
     assert load_encoder(BUILTIN_NAME, cache_dir) is default
-    assert Settings().encoder_backend == "auto"
+    assert IndexSettings().encoder_backend == "auto"
 
     monkeypatch.setenv(BACKEND_ENV, " Sentence-Transformers ")  # read by the settings object, case and spaces aside
-    backend = Settings().encoder_backend
+    backend = IndexSettings().encoder_backend
     assert backend == ST
+    assert load_encoder(BUILTIN_NAME, cache_dir) is default  # the loader reads no environment: only what it is passed
     forced = load_encoder(BUILTIN_NAME, cache_dir, backend)
     assert isinstance(forced, Encoder) and forced.info.backend == ST
     assert isinstance(load_encoder(BUILTIN_NAME, cache_dir, backend=NUMPY), NumpyWordEncoder)
 
     monkeypatch.setenv(BACKEND_ENV, "tensorflow")
     with pytest.raises(SettingsError, match="encoder_backend"):
-        load_settings()
+        IndexSettings.load()
     with pytest.raises(EncoderBackendError, match="unknown encoder backend"):
         load_encoder(BUILTIN_NAME, cache_dir, backend="jax")
 

@@ -77,7 +77,7 @@ def test_html_text_points_into_the_page(tmp_path: Path) -> None:
 
 
 def test_answer_citation_names_the_line_in_the_file(tmp_path: Path, model_cache_dir: Path) -> None:
-    from embeddings.settings import Settings
+    from qa import Settings
     from qa.pipeline import QAPipeline
 
     settings = Settings(

@@ -32,7 +32,7 @@ def test_answering_imports_neither_torch_nor_sentence_transformers(seed_pipeline
     """A fresh process over the built seed index (exports already in the cache) answers without torch."""
     code = (
         "import sys\n"
-        "from embeddings.settings import Settings\n"
+        "from qa import Settings\n"
         "from qa.pipeline import QAPipeline\n"
         f"s = Settings(index_dir={str(seed_pipeline.settings.index_dir)!r}, model_cache_dir={str(model_cache_dir)!r})\n"
         "pipe = QAPipeline.from_settings(s, build_if_missing=False)\n"

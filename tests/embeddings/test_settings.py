@@ -1,113 +1,101 @@
-"""Settings: a strict config file, one-line errors for wrong values, and the example file that lists them all."""
+"""The index layer's settings and the machinery every layer's share: a strict config file, one-line errors for
+wrong values, env overrides, and the composition of the layers' classes into one settings object."""
 
 from __future__ import annotations
 
-import tomllib
+import pickle
 from pathlib import Path
 
 import pytest
 
 from embeddings.errors import SettingsError
-from embeddings.settings import Settings, load_settings
-from embeddings.settings_file import ENV_DEPENDENT, EXAMPLE_FILE, example_toml
-from qa.cli import main
+from embeddings.settings import IndexSettings, registered_layers, settings_class
+from embeddings.settings_file import layer_fields
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty folder with no WENDA_* variables, so only what a test writes is read."""
-    import os
-
-    monkeypatch.setenv("WENDA_CONFIG", "unset")  # `qa --config` sets it for the process: restored after each test
-    for key in list(os.environ):
-        if key.upper().startswith("WENDA_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
 
-def one_line_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    return err
-
-
-def test_unknown_key_in_config_is_an_error_naming_it(clean_env: Path) -> None:
-    (clean_env / "wenda.toml").write_text("top_kk = 3\n", encoding="utf-8")
+def test_unknown_key_in_config_is_an_error_naming_it(clean_settings_env: Path) -> None:
+    (clean_settings_env / "wenda.toml").write_text("top_kk = 3\n", encoding="utf-8")
     with pytest.raises(SettingsError, match=r"unknown setting 'top_kk' \(did you mean 'top_k'\?\)"):
-        load_settings()
-
-
-def test_missing_config_file_is_an_error(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    err = one_line_error(["info", "--config", str(clean_env / "nope.toml")], capsys)
-    assert "config file not found" in err and "nope.toml" in err
-    assert not (clean_env / ".wenda").exists()
+        IndexSettings.load()
+    with pytest.raises(SettingsError, match="unknown setting 'top_kk'"):
+        IndexSettings()  # constructed directly, the config file is just as strict
 
 
 @pytest.mark.parametrize(
-    ("toml", "env", "expected"),
+    ("toml", "expected"),
     [
-        ("top_k = [\n", {}, "not valid TOML"),
-        ("top_k = \"many\"\n", {}, r"top_k \(in wenda.toml\): .*integer.*'many'"),
-        ("", {"WENDA_TOP_K": "abc"}, r"top_k \(env WENDA_TOP_K\): .*integer.*'abc'"),
-        ("", {"WENDA_PORT": "70000"}, r"port \(env WENDA_PORT\): .*65535"),
+        (b"chunk_size = [\n", "not valid TOML"),
+        ("chunk_size = 300 # 五\n".encode("gb18030"), "not valid TOML"),
+        (b"chunk_size = 10\n", r"chunk_size \(in wenda.toml\): .*50"),
     ],
 )
-def test_bad_values_are_one_line_errors(
-    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], toml: str, env: dict[str, str], expected: str
+def test_bad_config_is_a_one_line_error(clean_settings_env: Path, toml: bytes, expected: str) -> None:
+    (clean_settings_env / "wenda.toml").write_bytes(toml)
+    with pytest.raises(SettingsError, match=expected) as exc:
+        IndexSettings.load()
+    assert "\n" not in str(exc.value)
+
+
+def test_index_fields_come_from_env_then_config(clean_settings_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_settings_env / "wenda.toml").write_text('chunk_size = 200\nindex_dir = "from-toml"\n', encoding="utf-8")
+    monkeypatch.setenv("WENDA_INDEX_DIR", "from-env")
+    monkeypatch.setenv("WENDA_ENCODER_BACKEND", " NumPy ")
+    settings = IndexSettings.load(faiss_index="hnsw", bm25_k1=None)
+    assert settings.index_dir == Path("from-env") and settings.chunk_size == 200
+    assert settings.encoder_backend == "numpy" and settings.faiss_index == "hnsw" and settings.bm25_k1 == 1.2
+    monkeypatch.setenv("WENDA_CHUNK_SIZE", "abc")
+    with pytest.raises(SettingsError, match=r"chunk_size \(env WENDA_CHUNK_SIZE\): .*'abc'"):
+        IndexSettings.load()
+
+
+def test_the_index_layer_declares_only_index_fields() -> None:
+    fields = set(IndexSettings.model_fields)
+    assert {"index_dir", "embedding_model", "encoder_backend", "chunk_size", "faiss_index", "bm25_k1", "milvus_uri"} <= fields
+    assert not fields & {"top_k", "reader", "abstain_threshold", "followup_rank_penalty", "host", "port", "api_key"}
+
+
+def test_the_composed_class_is_the_most_derived_registered_one() -> None:
+    composed = settings_class()
+    assert IndexSettings in registered_layers()
+    assert all(issubclass(composed, layer) for layer in registered_layers())
+    assert composed.__name__ == "Settings" and len(composed.__bases__) == 1  # the layers form one chain
+    assert composed.__bases__[0] in registered_layers()
+    assert settings_class(IndexSettings) is composed and settings_class(composed) is composed
+    loaded = IndexSettings.load()
+    assert type(loaded) is composed and type(loaded.with_overrides(chunk_size=200)) is composed
+    assert pickle.loads(pickle.dumps(loaded)) == loaded
+
+
+def test_every_setting_is_declared_by_exactly_one_layer() -> None:
+    layers = layer_fields(settings_class())
+    names = [name for _cls, added in layers for name in added]
+    assert len(names) == len(set(names)) == len(settings_class().model_fields)
+    assert layers[0][0] is IndexSettings and layers[0][1] == list(IndexSettings.model_fields)
+    for cls, added in layers:
+        assert set(added) <= set(cls.model_fields)
+
+
+class _ExtraA(IndexSettings):
+    extra_a: int = 1
+
+
+class _ExtraB(IndexSettings):
+    extra_b: str = "b"
+
+
+def test_layers_that_branch_are_merged_into_one_class(
+    clean_settings_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if toml:
-        (clean_env / "wenda.toml").write_bytes(toml.encode())
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with pytest.raises(SettingsError, match=expected):
-        load_settings()
-    one_line_error(["info"], capsys)
-
-
-def test_non_utf8_config_is_an_error(clean_env: Path) -> None:
-    (clean_env / "wenda.toml").write_bytes("top_k = 3 # 五\n".encode("gb18030"))
-    with pytest.raises(SettingsError, match="not valid TOML"):
-        load_settings()
-
-
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        (["ask", "问题？", "--top-k", "-5"], "top_k"),
-        (["ask", "问题？", "--top-k", "51"], "top_k"),
-        (["serve", "--port", "70000"], "port"),
-        (["serve", "--port", "-1"], "port"),
-    ],
-)
-def test_out_of_range_flags_are_errors(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert expected in one_line_error(argv, capsys)
-
-
-def test_negative_passages_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exc:
-        main(["ask", "问题？", "--passages", "-1"])
-    assert exc.value.code == 2 and "negative" in capsys.readouterr().err
-
-
-def test_example_file_lists_every_setting_with_its_default(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (REPO / EXAMPLE_FILE).read_text(encoding="utf-8")
-    defaults = Settings.model_construct()
-    assert text == example_toml(Settings.model_fields, {k: getattr(defaults, k) for k in Settings.model_fields}), (
-        f"{EXAMPLE_FILE} is out of date: python -m embeddings.settings_file > {EXAMPLE_FILE}"
-    )
-    for name in Settings.model_fields:
-        assert f"\n{name} = " in text or f"\n# {name} = " in text, name
-    # Used as a config file as it is, it changes nothing.
-    (clean_env / "wenda.toml").write_text(text, encoding="utf-8")
-    values = tomllib.loads(text)
-    loaded = load_settings()
-    plain = Settings.model_construct()
-    for name in values:
-        assert getattr(loaded, name) == getattr(plain, name), name
-    assert set(Settings.model_fields) - set(values) == ENV_DEPENDENT | {
-        k for k, v in Settings.model_fields.items() if getattr(plain, k) is None
-    }
+    merged = settings_class(_ExtraA, _ExtraB)
+    assert merged is settings_class(_ExtraB, _ExtraA)
+    assert issubclass(merged, _ExtraA) and issubclass(merged, _ExtraB) and issubclass(merged, settings_class().__bases__[0])
+    (clean_settings_env / "wenda.toml").write_text("extra_a = 5\n", encoding="utf-8")
+    monkeypatch.setenv("WENDA_EXTRA_B", "from-env")
+    settings = _ExtraA.load()
+    assert type(settings) is settings_class(_ExtraA)
+    assert settings.extra_a == 5
+    assert settings_class(_ExtraA, _ExtraB)().extra_b == "from-env"
+    with pytest.raises(SettingsError, match="unknown setting 'extra_a'"):
+        IndexSettings.load()  # no layer registered declares it

@@ -111,9 +111,9 @@ def test_bm25_search_is_thread_safe(source, tiny_encoder) -> None:  # noqa: ANN0
 
 
 def test_mini_bench_writes_json_and_png(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
-    from embeddings.settings import Settings
     from eval.bench.report import console_summary
     from eval.bench.run import BenchConfig, run_bench
+    from qa import Settings
 
     settings = Settings(index_dir=tmp_path / "unused", corpus=[SEEDS], model_cache_dir=tmp_path / "models")
     cfg = BenchConfig(

@@ -11,9 +11,9 @@ from functools import cache
 
 from embeddings.ingest import load_corpus
 from embeddings.normalize import normalize_text
-from embeddings.settings import REPO_ROOT
 from eval.dialogue_gold import Dialogue, load_dialogues
 from eval.gold import GoldItem, half_of
+from qa.settings import REPO_ROOT
 
 GOLD = REPO_ROOT / "eval" / "gold" / "dialogues.jsonl"
 SEEDS = REPO_ROOT / "seeds"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from embeddings.settings import REPO_ROOT
 from eval.dialogues import run_dialogues
+from qa.settings import REPO_ROOT
 
 GOLD = REPO_ROOT / "eval" / "gold" / "dialogues.jsonl"
 FLOORS = REPO_ROOT / "eval" / "dialogue_floors.json"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.settings import Settings
 from eval.cli import add_arguments
 from eval.dialogue_gold import load_dialogues, parse_dialogue
 from eval.dialogue_report import console_dialogue_summary
 from eval.dialogues import run_dialogues
 from eval.gold import GoldError
+from qa import Settings
 
 DIALOGUES = [
     {"id": "d1", "turns": [

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from embeddings.normalize import normalize_text
-from embeddings.settings import Settings
 from eval.report import console_summary
 from eval.runner import SYSTEMS, run_eval
+from qa import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.settings import REPO_ROOT, Settings
 from eval.runner import PRODUCT, run_eval
+from qa.settings import REPO_ROOT, Settings
 
 GOLD = REPO_ROOT / "eval" / "gold" / "seeds.jsonl"
 FLOORS = REPO_ROOT / "eval" / "floors.json"

@@ -81,7 +81,7 @@ def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
 @pytest.fixture
 def milvus_settings(request: pytest.FixtureRequest, tmp_path: Path, model_cache_dir: Path):  # noqa: ANN201
     """Settings factory for a fresh Milvus index on the backend named by `request.param` (Lite or server)."""
-    from embeddings.settings import Settings
+    from qa import Settings
 
     kind = getattr(request, "param", "milvus-lite")
 

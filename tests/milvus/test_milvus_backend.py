@@ -35,7 +35,7 @@ def _milvus_pipeline(settings: Any, seed_pipeline: Any) -> Any:
 @pytest.fixture(scope="session", params=["local", "milvus-lite", "milvus-server"])
 def backend_pipeline(request: pytest.FixtureRequest, seed_pipeline, tmp_path_factory, model_cache_dir):  # noqa: ANN001, ANN201
     """The seed corpus on each backend, with the rule reader (the local one shares conftest's seed index)."""
-    from embeddings.settings import Settings
+    from qa import Settings
 
     if request.param == "local":
         return seed_pipeline.with_options(reader="rules")

@@ -23,7 +23,7 @@ QUESTION = "全国地方公安机关共设置了多少个公安派出所？"
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Path:
     """An index of the seed corpus built with the word-vector encoder (fast)."""
-    from embeddings.settings import Settings
+    from qa import Settings
     from qa.pipeline import QAPipeline
 
     index_dir = tmp_path_factory.mktemp("cli-hardening") / "index"

@@ -14,7 +14,7 @@ from server_testkit import write_corpus
 @pytest.fixture(scope="session")
 def tiny_settings(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Any:
     """Settings over the tiny corpus, rate limit off, no API key."""
-    from embeddings.settings import Settings
+    from qa import Settings
 
     root = tmp_path_factory.mktemp("server-tiny")
     corpus = write_corpus(root / "corpus")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi.testclient import TestClient
 from server_testkit import FACT_QUESTION, UNANSWERABLE_QUESTION, XSS_DOC_ID
 
-from embeddings.errors import IndexCorruptError, IndexNotFoundError
+from qa.errors import IndexCorruptError, IndexNotFoundError
 from server.app import create_app
 
 ANSWER_KEYS = {

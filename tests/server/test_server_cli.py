@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from embeddings.errors import WendaError
 from qa.cli_common import common_parser
+from qa.errors import WendaError
 from server.cli import bind, register, url_for
 
 

@@ -41,7 +41,7 @@ def test_boolean_top_k_is_422(client: TestClient) -> None:
 
 
 def test_documents_with_non_string_fields_are_served(tmp_path: Path, model_cache_dir: Path) -> None:
-    from embeddings.settings import Settings
+    from qa import Settings
     from qa.pipeline import QAPipeline
 
     corpus = tmp_path / "corpus"

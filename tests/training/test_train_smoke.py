@@ -37,9 +37,9 @@ def _squad_file(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_smoke_training_writes_an_artefact_that_answers(tmp_path: Path, model_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from embeddings.settings import get_settings
     from qa.reader.neural.model import load_qa_model
     from qa.reader.neural.reader import DecodeOptions, predict_spans
+    from qa.settings import get_settings
     from training.cli import main
 
     monkeypatch.setenv("WENDA_MODEL_CACHE_DIR", str(model_cache_dir))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.encoders.loader import quiet_transformers
-from embeddings.errors import WendaError
+from qa.errors import WendaError
 
 log = logging.getLogger(__name__)
 
