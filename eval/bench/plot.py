@@ -27,6 +27,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     corpora = sorted(ok_corpora(report.get("corpora", [])), key=lambda c: c.get("chunks", 0))
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(14, 6))
+    _latency_panel(ax, corpora)
+    _build_panel(bx, corpora)
+    enc = report.get("meta", {}).get("encoder", {})
+    fig.suptitle(f"wenda bench — {enc.get('name')} encoder, {report.get('meta', {}).get('host', {}).get('cpus')} CPUs", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _latency_panel(ax: Any, corpora: list[dict[str, Any]]) -> None:
     for method, label, color, marker in LINES:
         pts = [(c["chunks"], dig(c, "latency", method)) for c in corpora if dig(c, "latency", method, "p95") is not None]
         if not pts:
@@ -52,6 +62,8 @@ def plot(report: dict[str, Any], path: Path) -> None:
     for c in corpora:
         ax.annotate(c["name"], (c["chunks"], 0.01), xycoords=ax.get_xaxis_transform(), fontsize=7, ha="center", va="bottom", rotation=90, alpha=0.6)
 
+
+def _build_panel(bx: Any, corpora: list[dict[str, Any]]) -> None:
     parts = (
         (("encode",), "encode (real; hollow = extrapolated)", "tab:blue"),
         (("tokenize",), "tokenise (jieba)", "tab:olive"),
@@ -75,10 +87,5 @@ def plot(report: dict[str, Any], path: Path) -> None:
     bx.set_title("Index build time per component", fontsize=10)
     bx.grid(True, which="both", alpha=0.3)
     bx.legend(fontsize=8, loc="upper left")
-    enc = report.get("meta", {}).get("encoder", {})
-    fig.suptitle(f"wenda bench — {enc.get('name')} encoder, {report.get('meta', {}).get('host', {}).get('cpus')} CPUs", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 

@@ -44,40 +44,48 @@ def dig(d: dict[str, Any] | None, *keys: str) -> Any:
     return d
 
 
-def assess(report: BenchReport | dict[str, Any]) -> dict[str, Any]:  # noqa: C901  (one flat check per target of the issue, each skipped when not measured)
+def assess(report: BenchReport | dict[str, Any]) -> dict[str, Any]:
     """The issue's targets (met / not met / not measured) and the tuning the measurements point to."""
     report = as_json(report)
     corpora = {c["name"]: c for c in ok_corpora(report.get("corpora", []))}
     synthetic = sorted((c for c in corpora.values() if c.get("kind") == "synthetic"), key=lambda c: c["chunks"])
-    targets: list[dict[str, Any]] = []
-
     big = corpora.get("1m")
     if big is None and synthetic and synthetic[-1]["chunks"] >= 1_000_000:
         big = synthetic[-1]
-    if big is not None:
-        auto = big.get("auto_index", "flat")
-        p95_auto = dig(big, "latency", "retrieve_dense", "p95")
-        p95_flat = p95_auto if auto == "flat" else dig(big, "latency", "retrieve_dense_flat", "p95")
-        p95_prod = dig(big, "latency", "retrieve", "p95")
-        recall = 1.0 if auto == "flat" else dig(big, "recall", auto, "recall@10")
-        auto_ok = p95_auto is not None and recall is not None and p95_auto <= TARGET_P95_1M_MS and recall >= RECALL_TARGET
-        flat_ok = p95_flat is not None and p95_flat <= TARGET_P95_1M_MS
-        parts = [f"auto index {auto} (settings' parameters): hybrid retrieval with dense on p95 {p95_auto} ms, recall@10 {recall}"]
-        if auto != "flat":
-            parts.append(f"exact flat index: hybrid retrieval p95 {p95_flat} ms, recall@10 1.0 (by definition)")
-        parts.append(f"product retrieval (its own fusion weights) p95 {p95_prod} ms")
-        best = _best_sweep(big)
-        if best:
-            parts.append(best)
-        measured = "; ".join(parts)
-        met = None if p95_auto is None and p95_flat is None else bool(auto_ok or flat_ok)
-        if met and not auto_ok:
-            measured += " — met only with exact search (a higher faiss_auto_threshold), not with the auto-chosen index"
-    else:
-        measured, met = "1M chunks not measured in this run", None
-    targets.append({"target": "1M chunks: retrieval p95 <= 100 ms with recall@10 >= 0.95 against exact search", "measured": measured, "met": met})
+    tenk = corpora.get("10k") or next((c for c in synthetic if c["chunks"] == 10_000), None)
+    targets = [_target_1m(big), *_targets_seed(corpora.get("seed")), _target_rebuild(tenk)]
+    return {"targets": targets, "recommendations": _recommendations(synthetic)}
 
-    seed = corpora.get("seed")
+
+def _target_1m(big: dict[str, Any] | None) -> dict[str, Any]:
+    """1M chunks: hybrid retrieval p95 within target with the auto index at the recall target, or with exact search."""
+    target = "1M chunks: retrieval p95 <= 100 ms with recall@10 >= 0.95 against exact search"
+    if big is None:
+        return {"target": target, "measured": "1M chunks not measured in this run", "met": None}
+    auto = big.get("auto_index", "flat")
+    p95_auto = dig(big, "latency", "retrieve_dense", "p95")
+    p95_flat = p95_auto if auto == "flat" else dig(big, "latency", "retrieve_dense_flat", "p95")
+    p95_prod = dig(big, "latency", "retrieve", "p95")
+    recall = 1.0 if auto == "flat" else dig(big, "recall", auto, "recall@10")
+    auto_ok = p95_auto is not None and recall is not None and p95_auto <= TARGET_P95_1M_MS and recall >= RECALL_TARGET
+    flat_ok = p95_flat is not None and p95_flat <= TARGET_P95_1M_MS
+    parts = [f"auto index {auto} (settings' parameters): hybrid retrieval with dense on p95 {p95_auto} ms, recall@10 {recall}"]
+    if auto != "flat":
+        parts.append(f"exact flat index: hybrid retrieval p95 {p95_flat} ms, recall@10 1.0 (by definition)")
+    parts.append(f"product retrieval (its own fusion weights) p95 {p95_prod} ms")
+    best = _best_sweep(big)
+    if best:
+        parts.append(best)
+    measured = "; ".join(parts)
+    met = None if p95_auto is None and p95_flat is None else bool(auto_ok or flat_ok)
+    if met and not auto_ok:
+        measured += " — met only with exact search (a higher faiss_auto_threshold), not with the auto-chosen index"
+    return {"target": target, "measured": measured, "met": met}
+
+
+def _targets_seed(seed: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Seed corpus: retrieval p50 (always listed), full answer p95 and cold start (listed when measured)."""
+    targets: list[dict[str, Any]] = []
     if seed is not None and dig(seed, "latency", "retrieve", "p50") is not None:
         p50 = dig(seed, "latency", "retrieve", "p50")
         p50d = dig(seed, "latency", "retrieve_dense", "p50")
@@ -106,52 +114,61 @@ def assess(report: BenchReport | dict[str, Any]) -> dict[str, Any]:  # noqa: C90
             "measured": f"median {cold['median_s']} s over {len(cold['seconds'])} runs ({cold['seconds']})",
             "met": bool(cold["median_s"] <= TARGET_COLD_START_S),
         })
+    return targets
 
-    tenk = corpora.get("10k") or next((c for c in synthetic if c["chunks"] == 10_000), None)
-    if tenk is not None and dig(tenk, "ratios", "bm25_speedup_vs_rebuild_p50") is not None:
-        ratio = tenk["ratios"]["bm25_speedup_vs_rebuild_p50"]
-        targets.append({
-            "target": "10k chunks: BM25 >= 10x faster than rebuilding BM25 per query",
-            "measured": f"{ratio}x at p50 (BM25 {tenk['latency']['bm25']['p50']} ms vs rebuild {tenk['latency']['bm25_rebuild']['p50']} ms, "
-            f"{tenk['latency']['bm25_rebuild']['n']} queries)",
-            "met": bool(ratio >= TARGET_REBUILD_SPEEDUP),
-        })
-    else:
-        targets.append({"target": "10k chunks: BM25 >= 10x faster than rebuilding BM25 per query", "measured": "not measured", "met": None})
 
+def _target_rebuild(tenk: dict[str, Any] | None) -> dict[str, Any]:
+    """10k chunks: BM25 against rebuilding BM25 per query."""
+    target = "10k chunks: BM25 >= 10x faster than rebuilding BM25 per query"
+    if tenk is None or dig(tenk, "ratios", "bm25_speedup_vs_rebuild_p50") is None:
+        return {"target": target, "measured": "not measured", "met": None}
+    ratio = tenk["ratios"]["bm25_speedup_vs_rebuild_p50"]
+    lat = tenk["latency"]
+    return {
+        "target": target,
+        "measured": f"{ratio}x at p50 (BM25 {lat['bm25']['p50']} ms vs rebuild {lat['bm25_rebuild']['p50']} ms, "
+        f"{lat['bm25_rebuild']['n']} queries)",
+        "met": bool(ratio >= TARGET_REBUILD_SPEEDUP),
+    }
+
+
+def _recommendations(synthetic: list[dict[str, Any]]) -> dict[str, Any]:
+    """From the largest synthetic corpus: the cheapest efSearch / nprobe reaching the recall target (or the best
+    reached); from the two largest: flat search's p95 growth per million chunks and where it reaches 25 ms."""
     recommendations: dict[str, Any] = {}
-    if synthetic:
-        largest = synthetic[-1]
-        for kind, setting in (("hnsw", "hnsw_ef_search"), ("ivf", "ivf_nprobe")):
-            rows = dig(largest, "sweep", kind) or []
-            good = [r for r in rows if r["recall@10"] >= RECALL_TARGET]
-            if good:
-                best = min(good, key=lambda r: r["param"])
-                recommendations[setting] = {
-                    "value": best["param"],
-                    "at_chunks": largest["chunks"],
-                    "recall@10": best["recall@10"],
-                    "search_p95_ms": best.get("search_p95"),
-                    "why": f"smallest value reaching recall@10 >= {RECALL_TARGET} at {largest['chunks']} chunks",
-                }
-            elif rows:
-                best = max(rows, key=lambda r: (r["recall@10"], -r["param"]))
-                recommendations[setting] = {
-                    "value": None,
-                    "at_chunks": largest["chunks"],
-                    "best_recall@10": best["recall@10"],
-                    "at_value": best["param"],
-                    "search_p95_ms": best.get("search_p95"),
-                    "why": f"no swept value reaches recall@10 >= {RECALL_TARGET} at {largest['chunks']} chunks",
-                }
-        pts = [(c["chunks"], dig(c, "latency", "flat", "p95")) for c in synthetic if dig(c, "latency", "flat", "p95")]
-        if len(pts) >= 2:
-            (n1, l1), (n2, l2) = pts[-2], pts[-1]
-            per_million = (l2 - l1) / max(1, n2 - n1) * 1e6
-            recommendations["flat_p95_ms_per_million_chunks"] = round(per_million, 2)
-            if per_million > 0:
-                recommendations["flat_chunks_at_25ms_p95"] = int(max(0, (25 - l2) / per_million * 1e6 + n2))
-    return {"targets": targets, "recommendations": recommendations}
+    if not synthetic:
+        return recommendations
+    largest = synthetic[-1]
+    for kind, setting in (("hnsw", "hnsw_ef_search"), ("ivf", "ivf_nprobe")):
+        rows = dig(largest, "sweep", kind) or []
+        good = [r for r in rows if r["recall@10"] >= RECALL_TARGET]
+        if good:
+            best = min(good, key=lambda r: r["param"])
+            recommendations[setting] = {
+                "value": best["param"],
+                "at_chunks": largest["chunks"],
+                "recall@10": best["recall@10"],
+                "search_p95_ms": best.get("search_p95"),
+                "why": f"smallest value reaching recall@10 >= {RECALL_TARGET} at {largest['chunks']} chunks",
+            }
+        elif rows:
+            best = max(rows, key=lambda r: (r["recall@10"], -r["param"]))
+            recommendations[setting] = {
+                "value": None,
+                "at_chunks": largest["chunks"],
+                "best_recall@10": best["recall@10"],
+                "at_value": best["param"],
+                "search_p95_ms": best.get("search_p95"),
+                "why": f"no swept value reaches recall@10 >= {RECALL_TARGET} at {largest['chunks']} chunks",
+            }
+    pts = [(c["chunks"], dig(c, "latency", "flat", "p95")) for c in synthetic if dig(c, "latency", "flat", "p95")]
+    if len(pts) >= 2:
+        (n1, l1), (n2, l2) = pts[-2], pts[-1]
+        per_million = (l2 - l1) / max(1, n2 - n1) * 1e6
+        recommendations["flat_p95_ms_per_million_chunks"] = round(per_million, 2)
+        if per_million > 0:
+            recommendations["flat_chunks_at_25ms_p95"] = int(max(0, (25 - l2) / per_million * 1e6 + n2))
+    return recommendations
 
 
 def _best_sweep(c: dict[str, Any]) -> str | None:
@@ -202,20 +219,38 @@ def _rate(c: dict[str, Any], *keys: str) -> str:
     return f"{mark}{_f(float(r['chunks_per_s']), 0)}"
 
 
-def console_summary(report: BenchReport | dict[str, Any]) -> str:  # noqa: C901  (one table per measured phase, each optional)
+def console_summary(report: BenchReport | dict[str, Any]) -> str:
     """The tables printed at the end of a run."""
     report = as_json(report)
     corpora = report.get("corpora", [])
     ok = ok_corpora(corpora)
-    out: list[str] = []
     meta = report.get("meta", {})
     enc = meta.get("encoder", {})
-    out.append(
+    out = [
         f"wenda bench — {meta.get('host', {}).get('cpus')} CPUs, encoder {enc.get('name')} ({enc.get('backend')}, "
-        f"{enc.get('dimension')}-d), {meta.get('queries')} queries per corpus, {meta.get('seconds')} s"
-    )
-    out.append("")
-    out.append("Build (chunks/s; ~ = extrapolated from a measured sample; sizes in MB)")
+        f"{enc.get('dimension')}-d), {meta.get('queries')} queries per corpus, {meta.get('seconds')} s",
+        "",
+    ]
+    out += _build_table(ok)
+    out += ["", *_latency_table(ok)]
+    out += ["", *_recall_table(ok)]
+    out += bm25s_table(ok)
+    out += _sweep_tables(ok)
+    out.append("  R@10 = share of the exact top 10 (by id) found; ±0.001 = share of the returned top 10 scoring within 0.001")
+    out.append("  of the exact 10th score; top-10 spread = median exact 1st minus 10th score (small = many near-ties).")
+    from eval.bench.milvus import milvus_table
+
+    out.extend(milvus_table(ok))
+    out += [f"\n{c['name']}: FAILED — {c['error'].splitlines()[0]}" for c in corpora if "error" in c]
+    notes = _notes(ok)
+    if notes:
+        out.append("")
+        out.extend(notes)
+    out += ["", *_verdicts(report)]
+    return "\n".join(out)
+
+
+def _build_table(ok: list[dict[str, Any]]) -> list[str]:
     header = ["corpus", "chunks", "encode", "tokenise", "BM25 matrix", "BM25 total", "flat add", "HNSW add", "IVF train+add", "index on disk", "flat/HNSW/IVF file", "index RSS", "peak RSS", "load s"]
     rows = []
     for c in ok:
@@ -236,9 +271,10 @@ def console_summary(report: BenchReport | dict[str, Any]) -> str:  # noqa: C901 
             _f(dig(c, "memory", "peak_rss_mb") or dig(c, "memory", "build_peak_rss_mb")),
             _f(dig(c, "memory", "load_s")),
         ])
-    out.append(format_table(header, rows))
-    out.append("")
-    out.append("Query latency, ms p50/p95/p99 (query text in, 50 candidates out; ~ = extrapolated)")
+    return ["Build (chunks/s; ~ = extrapolated from a measured sample; sizes in MB)", format_table(header, rows)]
+
+
+def _latency_table(ok: list[dict[str, Any]]) -> list[str]:
     methods = ["numpy_exact", "flat", "hnsw", "ivf", "bm25", "bm25s", "bm25_rebuild", "retrieve", "retrieve_dense"]
     header = ["corpus", "NumPy exact", "flat", "HNSW", "IVF", "BM25", "bm25s", "BM25 rebuild", "retrieve", "retr.+dense (auto)"]
     if any(dig(c, "latency", "retrieve_dense_flat") for c in ok):
@@ -247,12 +283,16 @@ def console_summary(report: BenchReport | dict[str, Any]) -> str:  # noqa: C901 
     methods.append("answer")
     header.append("answer")
     rows = [[c["name"], *(_lat(c, m) for m in methods)] for c in ok]
-    out.append(format_table(header, rows))
-    out.append("  NumPy exact/flat/HNSW/IVF include encoding the query, BM25 includes tokenising it; retrieve = QAPipeline.retrieve")
-    out.append("  with the product settings (built-in encoder: dense weight 0, so BM25 only); retr.+dense = the same with dense")
-    out.append("  weight 1 on the auto-chosen index (or on exact flat search); answer = QAPipeline.ask (retrieve + read).")
-    out.append("")
-    out.append("Recall against exact search, speed-ups against the baselines (p50), checks")
+    return [
+        "Query latency, ms p50/p95/p99 (query text in, 50 candidates out; ~ = extrapolated)",
+        format_table(header, rows),
+        "  NumPy exact/flat/HNSW/IVF include encoding the query, BM25 includes tokenising it; retrieve = QAPipeline.retrieve",
+        "  with the product settings (built-in encoder: dense weight 0, so BM25 only); retr.+dense = the same with dense",
+        "  weight 1 on the auto-chosen index (or on exact flat search); answer = QAPipeline.ask (retrieve + read).",
+    ]
+
+
+def _recall_table(ok: list[dict[str, Any]]) -> list[str]:
     header = ["corpus", "auto index", "HNSW R@10", "IVF R@10", "R@10 ±0.001 H/I", "top-10 spread", "flat÷NumPy", "HNSW÷NumPy", "IVF÷NumPy", "BM25÷rebuild", "rebuild n", "flat=NumPy", "BM25=rebuild", "dominant (answer)", "dominant (dense on)"]
     rows = []
     for c in ok:
@@ -275,30 +315,27 @@ def console_summary(report: BenchReport | dict[str, Any]) -> str:  # noqa: C901 
             f"{dom_a.get('component', '-')} {_f(dom_a.get('p50_ms'))}/{_f(dom_a.get('of_p50_ms'))}",
             f"{dom_d.get('component', '-')} {_f(dom_d.get('p50_ms'))}/{_f(dom_d.get('of_p50_ms'))}",
         ])
-    out.append(format_table(header, rows))
-    out.extend(bm25s_table(ok))
-    sweeps = [c for c in ok if c.get("kind") == "synthetic" and c.get("sweep")]
-    if sweeps:
-        out.append("")
-        out.append("Approximate search sweep (recall@10 / search-only p95 ms)")
-        c = sweeps[-1] if len(sweeps) == 1 else None
-        for kind, label in (("hnsw", "efSearch"), ("ivf", "nprobe")):
-            params = sorted({r["param"] for s in sweeps for r in s["sweep"][kind]})
-            header = [f"{kind} {label}", *map(str, params)]
-            rows = []
-            for s in sweeps:
-                by = {r["param"]: r for r in s["sweep"][kind]}
-                rows.append([s["name"], *(f"{by[p]['recall@10']:.3f}/{_f(by[p]['search_p95'])}" if p in by else "-" for p in params)])
-            out.append(format_table(header, rows))
-        del c
-    out.append("  R@10 = share of the exact top 10 (by id) found; ±0.001 = share of the returned top 10 scoring within 0.001")
-    out.append("  of the exact 10th score; top-10 spread = median exact 1st minus 10th score (small = many near-ties).")
-    from eval.bench.milvus import milvus_table
+    return ["Recall against exact search, speed-ups against the baselines (p50), checks", format_table(header, rows)]
 
-    out.extend(milvus_table(ok))
-    failed = [c for c in corpora if "error" in c]
-    for c in failed:
-        out.append(f"\n{c['name']}: FAILED — {c['error'].splitlines()[0]}")
+
+def _sweep_tables(ok: list[dict[str, Any]]) -> list[str]:
+    sweeps = [c for c in ok if c.get("kind") == "synthetic" and c.get("sweep")]
+    if not sweeps:
+        return []
+    out = ["", "Approximate search sweep (recall@10 / search-only p95 ms)"]
+    for kind, label in (("hnsw", "efSearch"), ("ivf", "nprobe")):
+        params = sorted({r["param"] for s in sweeps for r in s["sweep"][kind]})
+        header = [f"{kind} {label}", *map(str, params)]
+        rows = []
+        for s in sweeps:
+            by = {r["param"]: r for r in s["sweep"][kind]}
+            rows.append([s["name"], *(f"{by[p]['recall@10']:.3f}/{_f(by[p]['search_p95'])}" if p in by else "-" for p in params)])
+        out.append(format_table(header, rows))
+    return out
+
+
+def _notes(ok: list[dict[str, Any]]) -> list[str]:
+    """What was extrapolated, skipped or composed instead of measured."""
     notes = []
     for c in ok:
         rb = c.get("rebuild") or {}
@@ -313,11 +350,11 @@ def console_summary(report: BenchReport | dict[str, Any]) -> str:  # noqa: C901 
                 f"{c['name']}: vectors and BM25 terms by composition (check on {chk.get('sample')} chunks: "
                 f"{chk.get('tokens_identical')} token lists identical, max |Δvector| {chk.get('vector_max_abs_diff')})"
             )
-    if notes:
-        out.append("")
-        out.extend(notes)
-    out.append("")
-    out.append("Targets")
+    return notes
+
+
+def _verdicts(report: dict[str, Any]) -> list[str]:
+    out = ["Targets"]
     for t in report.get("targets", []):
         verdict = {True: "MET", False: "NOT MET", None: "not measured"}[t["met"]]
         out.append(f"  [{verdict}] {t['target']}: {t['measured']}")
@@ -326,7 +363,7 @@ def console_summary(report: BenchReport | dict[str, Any]) -> str:  # noqa: C901 
         out.append("Recommendations")
         for key, value in recs.items():
             out.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
-    return "\n".join(out)
+    return out
 
 
 def bm25s_table(corpora: list[dict[str, Any]]) -> list[str]:
