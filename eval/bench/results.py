@@ -45,9 +45,10 @@ class BuildResult:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"chunks": self.chunks, "documents": self.documents}
-        if self.fingerprint is not None:
-            out["fingerprint"] = self.fingerprint
-        out.update(auto_index=self.auto_index, chars_per_chunk=self.chars_per_chunk)
+        if self.fingerprint is None:  # a real corpus, in bench.json's order
+            out.update(chars_per_chunk=self.chars_per_chunk, auto_index=self.auto_index)
+        else:
+            out.update(fingerprint=self.fingerprint, auto_index=self.auto_index, chars_per_chunk=self.chars_per_chunk)
         for key in ("tokens_per_chunk", "sentences_per_chunk"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)

@@ -44,7 +44,7 @@ def test_build_results(phases) -> None:  # noqa: ANN001
         assert result.disk["total_bytes"] == sum(result.disk["files"].values()) > 0
         assert set(result.disk["dense_by_kind"]) == {"flat", "hnsw", "ivf"}
         assert set(result.build["faiss"]) == {"flat", "hnsw", "ivf"}
-    assert list(seed.to_dict()) == ["chunks", "documents", "auto_index", "chars_per_chunk", "build", "disk"]
+    assert list(seed.to_dict()) == ["chunks", "documents", "chars_per_chunk", "auto_index", "build", "disk"]
     assert list(synthetic.to_dict()) == [
         "chunks", "documents", "fingerprint", "auto_index", "chars_per_chunk", "tokens_per_chunk", "sentences_per_chunk", "build", "disk",
     ]

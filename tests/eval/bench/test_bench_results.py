@@ -45,7 +45,7 @@ def test_corpus_result_has_the_bench_json_layout() -> None:
     )
     out = _corpus(product).to_dict()
     assert list(out) == [
-        "name", "kind", "queries", "chunks", "documents", "auto_index", "chars_per_chunk", "build", "disk", "memory",
+        "name", "kind", "queries", "chunks", "documents", "chars_per_chunk", "auto_index", "build", "disk", "memory",
         "numpy_blas_threads", "vector_geometry", "encode_query_ms", "tokenize_query_ms", "latency", "recall", "sweep",
         "checks", "rebuild", "bm25s", "seconds_build_compare", "components", "product", "dominant", "cold_start",
         "seconds_product", "ratios", "seconds",
