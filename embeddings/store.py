@@ -42,7 +42,7 @@ from embeddings.errors import (
     IndexMismatchError,
     IndexNotFoundError,
 )
-from embeddings.ingest import load_corpus
+from embeddings.ingest import IngestReport, load_corpus
 from embeddings.locks import exclusive
 from embeddings.records import (
     RECORD_FILES,
@@ -311,7 +311,7 @@ def clean_stale(index_dir: Path) -> list[str]:
     return removed
 
 
-def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encode, write, switch; its steps share the version folder and the lock)
+def build_index(
     settings: IndexSettings,
     paths: Sequence[Path] | None = None,
     *,
@@ -323,6 +323,9 @@ def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encod
 
     `encoder_factory()` returns an object with `.info.name`, `.info.dimension` and
     `.encode(texts, batch_size=, progress=)`; it is only called when something must be encoded.
+
+    One pass under the write lock: validate the previous version, reuse its unchanged chunks and vectors,
+    encode the rest, write a new version folder and switch CURRENT to it (`_commit`, atomic).
     """
     started = time.perf_counter()
     index_dir = settings.index_dir
@@ -333,110 +336,169 @@ def build_index(  # noqa: C901  (one locked, atomic pass: validate, reuse, encod
         encoder = encoder_factory()
         info = encoder.info
         report.encoder = info.name
-
         clean_stale(index_dir)
-        manifest: dict[str, Any] | None = None
-        version: Path | None = None
-        if not rebuild:
-            try:
-                version = current_version(index_dir)
-                if version is not None:
-                    manifest = _manifest_of(version, index_dir)
-                    check_compatible(manifest, info.name, index_dir)
-                    _check_shape(manifest, index_dir)
-                    same_setup = (
-                        manifest.get("chunking") == _chunking(settings)
-                        and manifest.get("bm25", {}).get("tokenizer") == TOKENIZER
-                        and manifest.get("bm25", {}).get("stopwords") == _stopwords_hash()
-                    )
-                    if not same_setup:
-                        manifest = None
-            except (IndexMismatchError, IndexCorruptError) as exc:
-                log.warning("rebuilding from scratch: %s", exc)
-                manifest = None
-        damaged: list[tuple[str, str]] = []
-        if manifest is not None and version is not None:
-            damaged = verify_files(version, manifest, checksums=True)
-            report.repaired = damaged
-            for name, why in damaged:
-                log.warning("index file %s is damaged (%s): rebuilding it", name, why)
-            if any(name not in _REBUILDABLE for name, _ in damaged):
-                manifest = None  # the chunks or vectors themselves: encode again
-        old_files: dict[str, str] = manifest.get("files", {}) if manifest else {}
-        same_files = {s for s, digest in corpus.files.items() if old_files.get(s) == digest}
-        try:
-            old_chunks, old_vectors = _previous(version if manifest else None, same_files)
-        except (*_LOAD_ERRORS, json.JSONDecodeError) as exc:
-            log.warning("previous index unreadable, rebuilding from scratch: %s", exc)
-            old_files, old_chunks, old_vectors = {}, {}, None
-
-        new_files = corpus.files
-        report.added = sorted(set(new_files) - set(old_files))
-        report.removed = sorted(set(old_files) - set(new_files))
-        report.changed = sorted(s for s in new_files if s in old_files and old_files[s] != new_files[s])
-        report.unchanged = sorted(s for s in new_files if old_files.get(s) == new_files[s])
-        verified = manifest is not None and not damaged and isinstance(manifest.get("artifacts"), dict)
-        if verified and not (report.added or report.removed or report.changed) and manifest.get("corpus") == [str(p) for p in paths]:
-            report.documents = manifest["counts"]["documents"]
-            report.chunks = manifest["counts"]["chunks"]
-            report.index_type = manifest["dense"]["type"]
-            report.up_to_date = True
+        version, manifest = _validated_previous(settings, info.name, rebuild)
+        manifest, damaged = _check_damage(version, manifest, report)
+        previous = _reuse_previous(version, manifest, corpus.files)
+        _diff_sources(report, previous.files, corpus.files)
+        if _up_to_date(report, manifest, damaged, paths):
             report.seconds = time.perf_counter() - started
             return report
-
-        chunks: list[Chunk] = []
-        vectors: list[np.ndarray | None] = []
-        to_encode: list[int] = []
-        doc_text = {d.doc_id: d.text for d in corpus.documents}
-        reusable = set(report.unchanged)
-        docs_by_source: dict[str, list[Document]] = {}
-        for doc in corpus.documents:
-            docs_by_source.setdefault(doc.source, []).append(doc)
-        for source, docs in tqdm(
-            docs_by_source.items(), desc="chunk + tokenise", unit="file", disable=not progress, leave=False
-        ):
-            if source in reusable and source in old_chunks:
-                for row, old in old_chunks[source]:
-                    text = doc_text[old.doc_id][old.start : old.end]
-                    chunks.append(Chunk(old.chunk_id, old.doc_id, old.start, old.end, text, old.tokens))
-                    vectors.append(np.array(old_vectors[row]) if old_vectors is not None else None)
-                continue
-            for doc in docs:
-                for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_max, settings.chunk_overlap):
-                    tokens = tokenize(f"{doc.title} {chunk.text}")
-                    chunks.append(Chunk(chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end, chunk.text, tokens))
-                    vectors.append(None)
-                    to_encode.append(len(chunks) - 1)
-
-        if to_encode:
-            titles = {d.doc_id: d.title for d in corpus.documents}
-            titled = [f"{titles[chunks[i].doc_id]}\n{chunks[i].text}" for i in to_encode]
-            encoded = encoder.encode(titled, batch_size=settings.encode_batch_size, progress=progress)
-            for i, vec in zip(to_encode, encoded, strict=True):
-                vectors[i] = vec
-        report.encoded_chunks = len(to_encode)
-        matrix = (
-            np.vstack([v for v in vectors if v is not None]).astype(np.float32)
-            if chunks
-            else np.zeros((0, info.dimension), dtype=np.float32)
-        )
-        spec = choose_spec(
-            len(chunks), settings.faiss_index, settings.faiss_auto_threshold,
-            settings.hnsw_m, settings.hnsw_ef_search, settings.ivf_nprobe,
-        )
-        report.index_type = spec.kind
-        dense = build_dense(matrix, spec)
-        bm25 = BM25Index.build([c.tokens for c in chunks], settings.bm25_k1, settings.bm25_b)
-
-        new_manifest = index_manifest(
-            settings, info, spec, [str(p) for p in paths], dict(sorted(new_files.items())),
-            {"documents": len(corpus.documents), "chunks": len(chunks)},
-        )
-        _commit(index_dir, new_manifest, corpus.documents, chunks, matrix, dense, bm25)
-        report.documents = len(corpus.documents)
-        report.chunks = len(chunks)
+        chunks, vectors, to_encode = _assemble_chunks(corpus, settings, set(report.unchanged), previous, progress)
+        report.encoded_chunks = _encode_missing(encoder, corpus, chunks, vectors, to_encode, settings, progress)
+        _write_and_switch(settings, info, paths, corpus, chunks, vectors, report)
         report.seconds = time.perf_counter() - started
         return report
+
+
+@dataclass
+class _Previous:
+    """What a build may reuse of the previous version: its source digests, chunks of the unchanged sources
+    grouped by source (row, chunk), and its row-aligned vectors (memory-mapped)."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    chunks: dict[str, list[tuple[int, Chunk]]] = field(default_factory=dict)
+    vectors: np.ndarray | None = None
+
+
+def _validated_previous(settings: IndexSettings, encoder_name: str, rebuild: bool) -> tuple[Path | None, dict[str, Any] | None]:
+    """Validate: the active version and its manifest when it was built the same way (format, encoder, chunking,
+    tokenizer, stopwords); a None manifest means build from scratch."""
+    index_dir = settings.index_dir
+    if rebuild:
+        return None, None
+    version: Path | None = None
+    try:
+        version = current_version(index_dir)
+        if version is None:
+            return None, None
+        manifest = _manifest_of(version, index_dir)
+        check_compatible(manifest, encoder_name, index_dir)
+        _check_shape(manifest, index_dir)
+    except (IndexMismatchError, IndexCorruptError) as exc:
+        log.warning("rebuilding from scratch: %s", exc)
+        return version, None
+    same_setup = (
+        manifest.get("chunking") == _chunking(settings)
+        and manifest.get("bm25", {}).get("tokenizer") == TOKENIZER
+        and manifest.get("bm25", {}).get("stopwords") == _stopwords_hash()
+    )
+    return version, manifest if same_setup else None
+
+
+def _check_damage(
+    version: Path | None, manifest: dict[str, Any] | None, report: BuildReport
+) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    """Checksum the previous version's files (recorded in `report.repaired`); damage to anything but the derived
+    files drops the manifest (encode again)."""
+    if manifest is None or version is None:
+        return manifest, []
+    damaged = verify_files(version, manifest, checksums=True)
+    report.repaired = damaged
+    for name, why in damaged:
+        log.warning("index file %s is damaged (%s): rebuilding it", name, why)
+    if any(name not in _REBUILDABLE for name, _ in damaged):
+        return None, damaged  # the chunks or vectors themselves: encode again
+    return manifest, damaged
+
+
+def _reuse_previous(version: Path | None, manifest: dict[str, Any] | None, new_files: dict[str, str]) -> _Previous:
+    """Reuse: the previous version's chunks and vectors of the sources whose digest is unchanged."""
+    old_files: dict[str, str] = manifest.get("files", {}) if manifest else {}
+    same_files = {s for s, digest in new_files.items() if old_files.get(s) == digest}
+    try:
+        old_chunks, old_vectors = _previous(version if manifest else None, same_files)
+    except (*_LOAD_ERRORS, json.JSONDecodeError) as exc:
+        log.warning("previous index unreadable, rebuilding from scratch: %s", exc)
+        return _Previous()
+    return _Previous(old_files, old_chunks, old_vectors)
+
+
+def _diff_sources(report: BuildReport, old_files: dict[str, str], new_files: dict[str, str]) -> None:
+    report.added = sorted(set(new_files) - set(old_files))
+    report.removed = sorted(set(old_files) - set(new_files))
+    report.changed = sorted(s for s in new_files if s in old_files and old_files[s] != new_files[s])
+    report.unchanged = sorted(s for s in new_files if old_files.get(s) == new_files[s])
+
+
+def _up_to_date(report: BuildReport, manifest: dict[str, Any] | None, damaged: list[tuple[str, str]], paths: list[Path]) -> bool:
+    """True (and the report filled from the manifest) when the verified previous version already is this build."""
+    verified = manifest is not None and not damaged and isinstance(manifest.get("artifacts"), dict)
+    if not verified or report.added or report.removed or report.changed or manifest.get("corpus") != [str(p) for p in paths]:
+        return False
+    report.documents = manifest["counts"]["documents"]
+    report.chunks = manifest["counts"]["chunks"]
+    report.index_type = manifest["dense"]["type"]
+    report.up_to_date = True
+    return True
+
+
+def _assemble_chunks(
+    corpus: IngestReport, settings: IndexSettings, reusable: set[str], previous: _Previous, progress: bool
+) -> tuple[list[Chunk], list[np.ndarray | None], list[int]]:
+    """Every chunk of the corpus in order, with its vector where the previous version has it; and the rows
+    still to encode (chunked and tokenised here)."""
+    chunks: list[Chunk] = []
+    vectors: list[np.ndarray | None] = []
+    to_encode: list[int] = []
+    doc_text = {d.doc_id: d.text for d in corpus.documents}
+    docs_by_source: dict[str, list[Document]] = {}
+    for doc in corpus.documents:
+        docs_by_source.setdefault(doc.source, []).append(doc)
+    for source, docs in tqdm(
+        docs_by_source.items(), desc="chunk + tokenise", unit="file", disable=not progress, leave=False
+    ):
+        if source in reusable and source in previous.chunks:
+            for row, old in previous.chunks[source]:
+                text = doc_text[old.doc_id][old.start : old.end]
+                chunks.append(Chunk(old.chunk_id, old.doc_id, old.start, old.end, text, old.tokens))
+                vectors.append(np.array(previous.vectors[row]) if previous.vectors is not None else None)
+            continue
+        for doc in docs:
+            for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_max, settings.chunk_overlap):
+                tokens = tokenize(f"{doc.title} {chunk.text}")
+                chunks.append(Chunk(chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end, chunk.text, tokens))
+                vectors.append(None)
+                to_encode.append(len(chunks) - 1)
+    return chunks, vectors, to_encode
+
+
+def _encode_missing(
+    encoder: Any, corpus: IngestReport, chunks: list[Chunk], vectors: list[np.ndarray | None], to_encode: list[int], settings: IndexSettings, progress: bool
+) -> int:
+    """Encode: fill `vectors` at the rows of `to_encode` (title + text); returns how many were encoded."""
+    if to_encode:
+        titles = {d.doc_id: d.title for d in corpus.documents}
+        titled = [f"{titles[chunks[i].doc_id]}\n{chunks[i].text}" for i in to_encode]
+        encoded = encoder.encode(titled, batch_size=settings.encode_batch_size, progress=progress)
+        for i, vec in zip(to_encode, encoded, strict=True):
+            vectors[i] = vec
+    return len(to_encode)
+
+
+def _write_and_switch(
+    settings: IndexSettings, info: Any, paths: list[Path], corpus: IngestReport, chunks: list[Chunk], vectors: list[np.ndarray | None], report: BuildReport
+) -> None:
+    """Write and switch: the dense and BM25 indexes over the chunks, committed as a new version (`_commit`)."""
+    matrix = (
+        np.vstack([v for v in vectors if v is not None]).astype(np.float32)
+        if chunks
+        else np.zeros((0, info.dimension), dtype=np.float32)
+    )
+    spec = choose_spec(
+        len(chunks), settings.faiss_index, settings.faiss_auto_threshold,
+        settings.hnsw_m, settings.hnsw_ef_search, settings.ivf_nprobe,
+    )
+    report.index_type = spec.kind
+    dense = build_dense(matrix, spec)
+    bm25 = BM25Index.build([c.tokens for c in chunks], settings.bm25_k1, settings.bm25_b)
+    new_manifest = index_manifest(
+        settings, info, spec, [str(p) for p in paths], dict(sorted(corpus.files.items())),
+        {"documents": len(corpus.documents), "chunks": len(chunks)},
+    )
+    _commit(settings.index_dir, new_manifest, corpus.documents, chunks, matrix, dense, bm25)
+    report.documents = len(corpus.documents)
+    report.chunks = len(chunks)
 
 
 def index_manifest(

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from eval.bench.run import ALL_CORPORA, QUICK_CORPORA, BenchConfig, default_cmrc, parse_size
+from eval.bench.context import ALL_CORPORA, QUICK_CORPORA, BenchConfig, default_cmrc, parse_size
 
 DESCRIPTION = """Measure index build throughput (encode, FAISS add, BM25 incl. tokenisation), index size on disk,
 resident memory, query latency p50/p95/p99 for retrieval alone and for a full answer, and recall@10 of
@@ -108,4 +108,4 @@ def handle(args: argparse.Namespace) -> int:
     report = run_bench(cfg, settings)
     print(console_summary(report))
     print(f"\nwrote {cfg.out_dir / 'bench.json'} and {cfg.out_dir / 'bench.png'}", file=sys.stderr)
-    return 1 if any("error" in c for c in report["corpora"]) else 0
+    return 1 if report.failed else 0

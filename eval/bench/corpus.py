@@ -178,6 +178,58 @@ class SyntheticCorpus:
         return docs, chunks
 
 
+def _doc_layout(rng: np.random.Generator, n_chunks: int, chunks_per_doc: tuple[int, int], art_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chunks per document (summing to `n_chunks`) and each document's home article, drawn from `rng` first."""
+    lo, hi = chunks_per_doc
+    sizes = rng.integers(lo, hi + 1, size=max(1, 2 * n_chunks // max(lo, 1) + 1))
+    ends = np.cumsum(sizes)
+    n_docs = int(np.searchsorted(ends, n_chunks) + 1)
+    sizes = sizes[:n_docs].copy()
+    sizes[-1] -= int(ends[n_docs - 1] - n_chunks)
+    return sizes, rng.choice(len(art_weight), size=n_docs, p=art_weight)
+
+
+def _read_chunks(
+    rng: np.random.Generator, n_chunks: int, chunk_doc: np.ndarray, doc_home: np.ndarray, art_ids: list[Any],
+    art_weight: np.ndarray, sent_len: np.ndarray, chunk_size: int, jump: float, home: float,
+) -> tuple[np.ndarray, list[int]]:
+    """The sentences of each chunk (indptr, sentence ids), read as `generate` describes."""
+    n_arts = len(art_weight)
+    # Pre-drawn random streams consumed in order (fast and reproducible).
+    budget = n_chunks * 24 + 64
+    uni = rng.random(budget)
+    pick_art = rng.choice(n_arts, size=budget, p=art_weight)
+    pos_u = rng.random(budget)
+    k = 0
+    out_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+    out: list[int] = []
+    for c in range(n_chunks):
+        if k + 40 >= budget:  # refill (rare: very short sentences)
+            uni, pick_art, pos_u = rng.random(budget), rng.choice(n_arts, size=budget, p=art_weight), rng.random(budget)
+            k = 0
+        a = int(doc_home[chunk_doc[c]]) if uni[k] < home else int(pick_art[k])
+        ids = art_ids[a]
+        p = int(pos_u[k] * len(ids))
+        k += 1
+        length = 0
+        while True:
+            sid = int(ids[p])
+            if length and length + sent_len[sid] > chunk_size:
+                break
+            out.append(sid)
+            length += int(sent_len[sid])
+            p += 1
+            if p >= len(ids) or uni[k] < jump:
+                a = int(pick_art[k])
+                ids = art_ids[a]
+                p = int(pos_u[k] * len(ids))
+            k += 1
+            if k + 2 >= budget:
+                break
+        out_ptr[c + 1] = len(out)
+    return out_ptr, out
+
+
 def generate(
     source: SourceText,
     n_chunks: int,
@@ -202,49 +254,12 @@ def generate(
     art_ids = [ids for _, ids in arts]
     art_title = np.array([t for t, _ in arts], dtype=np.int32)
 
-    lo, hi = chunks_per_doc
-    sizes = rng.integers(lo, hi + 1, size=max(1, 2 * n_chunks // max(lo, 1) + 1))
-    ends = np.cumsum(sizes)
-    n_docs = int(np.searchsorted(ends, n_chunks) + 1)
-    sizes = sizes[:n_docs].copy()
-    sizes[-1] -= int(ends[n_docs - 1] - n_chunks)
+    sizes, doc_home = _doc_layout(rng, n_chunks, chunks_per_doc, art_weight)
+    n_docs = len(sizes)
     doc_indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    doc_home = rng.choice(len(arts), size=n_docs, p=art_weight)
     doc_title = art_title[doc_home]
 
-    # Pre-drawn random streams consumed in order (fast and reproducible).
-    budget = n_chunks * 24 + 64
-    uni = rng.random(budget)
-    pick_art = rng.choice(len(arts), size=budget, p=art_weight)
-    pos_u = rng.random(budget)
-    k = 0
-    chunk_doc = np.repeat(np.arange(n_docs), sizes)
-    out_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
-    out: list[int] = []
-    for c in range(n_chunks):
-        if k + 40 >= budget:  # refill (rare: very short sentences)
-            uni, pick_art, pos_u = rng.random(budget), rng.choice(len(arts), size=budget, p=art_weight), rng.random(budget)
-            k = 0
-        a = int(doc_home[chunk_doc[c]]) if uni[k] < home else int(pick_art[k])
-        ids = art_ids[a]
-        p = int(pos_u[k] * len(ids))
-        k += 1
-        length = 0
-        while True:
-            sid = int(ids[p])
-            if length and length + sent_len[sid] > chunk_size:
-                break
-            out.append(sid)
-            length += int(sent_len[sid])
-            p += 1
-            if p >= len(ids) or uni[k] < jump:
-                a = int(pick_art[k])
-                ids = art_ids[a]
-                p = int(pos_u[k] * len(ids))
-            k += 1
-            if k + 2 >= budget:
-                break
-        out_ptr[c + 1] = len(out)
+    out_ptr, out = _read_chunks(rng, n_chunks, np.repeat(np.arange(n_docs), sizes), doc_home, art_ids, art_weight, sent_len, chunk_size, jump, home)
     return SyntheticCorpus(
         source=source,
         seed=seed,

@@ -55,8 +55,9 @@ def _settings_for(name: str, cfg: Any, settings: Any) -> Any:
     return settings.with_overrides(milvus_collection=collection)
 
 
-def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: Any, settings: Any, result: dict[str, Any]) -> dict[str, Any]:  # noqa: C901  (one phase: insert, then the three query modes in order)
-    """Insert `built`'s chunks into Milvus and time its queries against the local index of the same chunks."""
+def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: Any, settings: Any, build: dict[str, Any]) -> dict[str, Any]:  # noqa: C901  (one phase: insert, then the three query modes in order)
+    """Insert `built`'s chunks into Milvus and time its queries against the local index of the same chunks
+    (`build`: phase A's cost per component, for the local insert rate)."""
     from embeddings.milvus import collections as mc
     from embeddings.milvus.connect import connect, describe, is_lite
     from embeddings.tokenize import tokenize
@@ -137,7 +138,6 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
         ):
             found[key], ms = _timed(fn, queries)
             latency[key] = _stats(ms)
-        build = result.get("build", {})
         local_insert_s = (build.get("bm25_matrix", {}).get("seconds") or 0) + (build.get("faiss", {}).get("flat", {}).get("seconds") or 0)
         return {
             "where": describe(ms_settings),
@@ -197,9 +197,9 @@ def milvus_table(corpora: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def measure_milvus_safely(name: str, built: Any, queries: list[str], shared: Any, cfg: Any, settings: Any, result: dict[str, Any]) -> dict[str, Any]:
+def measure_milvus_safely(name: str, built: Any, queries: list[str], shared: Any, cfg: Any, settings: Any, build: dict[str, Any]) -> dict[str, Any]:
     """`measure_milvus`, with a failure recorded in the column instead of losing the local figures."""
     try:
-        return measure_milvus(name, built, queries, shared, cfg, settings, result)
+        return measure_milvus(name, built, queries, shared, cfg, settings, build)
     except Exception as exc:  # noqa: BLE001 - the local measurements of this corpus still count
         return {"error": f"{type(exc).__name__}: {exc}"}
