@@ -44,6 +44,19 @@ def _overlap(a: list[list[int]], b: list[list[int]]) -> float:
     return round(float(np.mean([len(set(x[:K_TOP]) & set(y[:K_TOP])) / max(1, len(y[:K_TOP])) for x, y in zip(a, b, strict=True)])), 4) if a else 0.0
 
 
+def _same_scores(a: list[list[float]], b: list[list[float]], tolerance: float = 1e-3) -> float:
+    """How often two top-10 score lists agree, each scaled by its own best score (Milvus's BM25 carries a
+    constant (k1 + 1) factor the local one omits): equal lists mean equal rankings up to ties, which a synthetic
+    corpus of recombined sentences has many of."""
+    def same(x: list[float], y: list[float]) -> bool:
+        x, y = x[:K_TOP], y[:K_TOP]
+        if len(x) != len(y) or not x:
+            return len(x) == len(y)
+        return bool(np.allclose(np.array(x) / x[0], np.array(y) / y[0], atol=tolerance))
+
+    return round(float(np.mean([same(x, y) for x, y in zip(a, b, strict=True)])), 4) if a else 0.0
+
+
 def _settings_for(name: str, cfg: Any, settings: Any) -> Any:
     from embeddings.milvus.connect import is_lite
 
@@ -130,6 +143,16 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
             fused = rrf([(l_bm25(q), settings.weight_bm25), (l_dense(q), settings.weight_dense or MODEL_DENSE_WEIGHT)], settings.rrf_k)
             return [i for i, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
 
+        def m_bm25_scores(q: str) -> list[float]:
+            text = terms(q)
+            if not text:
+                return []
+            hits = client.search(collection, data=[text], anns_field="sparse", limit=K_TOP, search_params={"metric_type": "BM25"}, output_fields=["chunk_id"])
+            return [float(h["distance"]) for h in hits[0]] if hits else []
+
+        def l_bm25_scores(q: str) -> list[float]:
+            return [float(v) for _, v in built.bm25.search(tokenize(q), K_TOP)]
+
         found: dict[str, list[list[int]]] = {}
         latency: dict[str, dict[str, float]] = {}
         for key, fn in (
@@ -151,6 +174,7 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
             "agreement": {
                 "bm25_same_top10": _same_top(found["milvus_bm25"], found["local_bm25"]),
                 "bm25_top10_overlap": _overlap(found["milvus_bm25"], found["local_bm25"]),
+                "bm25_same_top10_scores": _same_scores([m_bm25_scores(q) for q in queries], [l_bm25_scores(q) for q in queries]),
                 "dense_same_top10": _same_top(found["milvus_dense"], found["local_dense"]),
                 "dense_top10_overlap": _overlap(found["milvus_dense"], found["local_dense"]),
                 "hybrid_same_top10": _same_top(found["milvus_hybrid"], found["local_hybrid"]),
@@ -171,7 +195,7 @@ def milvus_table(corpora: list[dict[str, Any]]) -> list[str]:
         if not isinstance(m, dict):
             continue
         if "error" in m:
-            rows.append([c["name"], m["error"][:60], *["-"] * 8])
+            rows.append([c["name"], m["error"][:60], *["-"] * 7])
             continue
         lat, agree = m["latency"], m["agreement"]
 
@@ -186,11 +210,13 @@ def milvus_table(corpora: list[dict[str, Any]]) -> list[str]:
             f"{pp('local_hybrid')} | {pp('milvus_hybrid')}",
             pp("milvus_hybrid_search"),
             f"{agree['dense_same_top10']:.2f}/{agree['bm25_same_top10']:.2f}/{agree['hybrid_same_top10']:.2f}",
+            f"{agree.get('bm25_same_top10_scores', float('nan')):.2f}",
         ])
     if not rows:
         return []
     header = ["corpus", "chunks", "insert/s local / Milvus", "dense ms local | Milvus", "BM25 ms local | Milvus",
-              "hybrid ms local | Milvus", "Milvus hybrid_search", "same top 10 dense/BM25/hybrid"]
+              "hybrid ms local | Milvus", "Milvus hybrid_search", "same top 10 dense/BM25/hybrid",
+              "same BM25 top-10 scores"]
     return [
         "", "Local vs Milvus (p50/p95 ms, query text in, 50 candidates out; hybrid = both searches + weighted RRF here;",
         "hybrid_search = Milvus's own unweighted RRF)", format_table(header, rows),

@@ -22,6 +22,11 @@ from eval.bench.context import Hints, Shared
 from eval.bench.measure import mb, mem_available_bytes, peak_rss_bytes, rss_bytes, stats, time_each
 from eval.bench.results import ProductResult, ServingMemory, Stats
 
+MIN_PROJECTION_CHUNKS = 1_000
+"""Only an index at least this large sets the per-chunk load cost the next corpus is projected from: a smaller
+one's RSS growth is mostly fixed costs (the pipeline, allocator arenas), and projecting the seed corpus's
+(96 chunks) per chunk skipped the 10k product phase of an in-process run."""
+
 
 def product(queries: list[str], shared: Shared, settings: Any, hints: Hints, chunks: int) -> ProductResult:
     """Load the index of `chunks` chunks from settings.index_dir and time the product's query path on `queries`
@@ -52,7 +57,8 @@ def product(queries: list[str], shared: Shared, settings: Any, hints: Hints, chu
         what="load_index + QAPipeline (the product's query-serving state) as RSS growth",
         breakdown_mb={},
     )
-    hints.load_bytes_per_chunk = (rss_b - rss_a) / max(chunks, 1)
+    if chunks >= MIN_PROJECTION_CHUNKS:
+        hints.load_bytes_per_chunk = (rss_b - rss_a) / chunks
     memory.breakdown_mb = memory_breakdown(index)
     latency, answers = _product_latency(pipe, index, queries, shared, settings)
     comp = components(pipe, index, queries, encoder, settings.candidates, latency["retrieve"]["p50"])
