@@ -80,7 +80,10 @@ def test_product_results(phases) -> None:  # noqa: ANN001
         assert served.product["index_type"] == built.auto_index
         assert set(served.dominant) == {"answer", "retrieve_dense"}
         assert list(served.memory_dict())[:2] == ["rss_before_load_mb", "load_s"]
-    assert hints.load_bytes_per_chunk is not None
+    # 96 and 300 chunks: too few for their load growth to project the next corpus's (mostly fixed costs)
+    from eval.bench.product import MIN_PROJECTION_CHUNKS
+
+    assert max(b.chunks for b, _, _ in out.values()) < MIN_PROJECTION_CHUNKS and hints.load_bytes_per_chunk is None
 
 
 def test_product_skips_loading_what_would_not_fit(bench, phases) -> None:  # noqa: ANN001
