@@ -15,16 +15,17 @@ from embeddings.tokenize import words
 from qa.reader.question import QuestionAnalysis
 
 NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几]")
-_CLAUSE_BREAK = re.compile(r"[、，,；;：:。！？!?\n]")
-_NAME_BREAK = re.compile(r"[、，,；;：:。！？!?\n“”\"‘’《》（）()和与及]")
+_CLAUSE_BREAK = re.compile(r"[、，；;。！？!?\n]|(?<![0-9])[,:：]|[,:：](?![0-9])")
+"""Punctuation between clauses or list items; a comma or colon between digits (1,000 / 3:2) is not one."""
+_NAME_BREAK = re.compile(r"[、，,；;：:。！？!?\n“”\"《》（）()]")
 _QUOTES = "“”\"‘’《》「」『』"
-_DATE_END = re.compile(r"(?:[0-9０-９一二三四五六七八九十〇零年月日号时分秒初末底代前后间旬]|世纪|上午|下午|晚上|凌晨|中午)$")
+_DATE_END = re.compile(r"(?:[0-9０-９一二三四五六七八九十〇零年月日号时分秒初末底代前后间旬朝期季节夜晚晨]|世纪|上午|下午|中午)$")
+_ERA = re.compile(r"[朝代纪期季节春夏秋冬夜晚晨旬]|时候|时代|年间|当年|今年|去年|明年|前夕|以来")
+"""Time words a date may be given in without a numeral (唐朝, 战国时期, 秋季, 当年)."""
 _ASKS_DAY = re.compile(r"哪一?天|哪一?日|哪几天|几号|几日|几月几")
 _HAS_DAY = re.compile(r"[日号]|[0-9０-９]{1,2}[\-/.][0-9０-９]{1,2}")
 MAX_UNIT_CHARS = 4
 """A count's unit and head after its last numeral (15万多人口, 零下30摄氏度); more is a clause, not a count."""
-MAX_NAME_CHARS = 8
-"""A person's name, with a title at most (王鑫, 欧阳志远, 副所长沈琦)."""
 GENERIC_HEADS = frozenset({
     "单位", "部门", "机构", "组织", "机关", "企业", "学校", "地方", "地区", "地点", "位置", "方位", "方向", "城市",
     "国家", "省份", "时候", "时间",
@@ -45,7 +46,7 @@ def misfits(question: QuestionAnalysis, text: str) -> bool:
     if kind in COUNTED or kind == "date":
         return _misfits_numeric(question, text)
     if kind == "person":
-        return _NAME_BREAK.search(text) is not None or len(text) > MAX_NAME_CHARS
+        return _NAME_BREAK.search(text) is not None
     if kind in ("organization", "place"):
         return _misfits_named(question.head, text)
     return False
@@ -53,6 +54,8 @@ def misfits(question: QuestionAnalysis, text: str) -> bool:
 
 def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
     numerals = list(NUMERAL.finditer(text))
+    if question.qtype == "date" and not numerals:
+        return _ERA.search(text) is None
     if not numerals:
         return True
     if question.qtype == "date":
