@@ -118,3 +118,5 @@ def test_a_later_reading_answered_from_another_article_yields_to_one_that_stays(
     away = _reading("5.5万余名", 1.0, "b", evidence=0.6, elsewhere=True)
     assert _pick([first, away], 0.0)[0] is first.rewrite
     assert _pick([away, first], 0.0)[0] is away.rewrite  # the most plausible reading may leave the article
+    chosen, answer = _pick([_reading(None, 0.01, "a"), away], 0.0)  # … a later one yields even to an abstention
+    assert chosen.how == "a" and answer.text is None
