@@ -99,7 +99,7 @@ class QASettings(IndexSettings):
     followup_rank_penalty: float | None = Field(
         default=None, ge=0.0,
         description="Chat: subtracted from a reading's score per place in the list of readings of a turn (as it "
-        "stands, then the rewrites); None: the measured default for the reader (qa.conversation: 0 for the neural "
+        "stands, then the rewrites); None: the measured default for the reader (qa.conversation: 0.1 for the neural "
         "reader, 0.05 for the rules).",
     )
 

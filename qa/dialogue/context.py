@@ -3,6 +3,7 @@ answer, of the answer's sentence and of its article, most recent turn first."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qa.dialogue.entities import Entity
@@ -12,6 +13,8 @@ NAME_TYPES = {"person": "person", "place": "place", "organization": "organizatio
 MAX_NAME_CHARS = 16
 RECENT_TURNS = 2
 """Only the last turns are looked at for a subject: older topics are not brought back by a pronoun."""
+_NUMBER_PHRASE = re.compile(r"[0-9０-９]|^[一二三四五六七八九十百千万两几]+[个名位年天月次岁条项种类起件]")
+"""A measure or a count (海拔5072米, 靖安2023, 五年连降直播, 四个坚持): never what a pronoun points at."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class Context:
     def subjects(self, kind: str | None = None) -> list[Entity]:
         """Candidate antecedents, most recent turn first; within a turn: the question's entities, the answer (first
         when it is of the kind the pronoun asks for), the answer sentence's, the article's. `kind` ("person" or
-        "thing") puts matching entities first."""
+        "thing") keeps only matching entities (他 is never a station, 它 never a person); number phrases are never
+        subjects."""
         out: list[Entity] = []
         for record in reversed(self.turns[-RECENT_TURNS:]):
             ordered = list(record.entities)
@@ -71,10 +75,10 @@ class Context:
                 ordered.insert(0 if answer_first else len(ordered), record.answer_entity)
             ordered += list(record.sentence_entities) + list(record.doc_entities)
             for entity in ordered:
-                if all(entity.label != seen.label for seen in out):
+                if all(entity.label != seen.label for seen in out) and not number_phrase(entity):
                     out.append(entity)
         if kind is not None:
-            out.sort(key=lambda e: not _matches(e, kind))
+            out = [e for e in out if _matches(e, kind)]
         return out
 
     def preferred_docs(self) -> list[str]:
@@ -83,6 +87,11 @@ class Context:
             if record.doc_id is not None:
                 return [record.doc_id]
         return []
+
+
+def number_phrase(entity: Entity) -> bool:
+    """Whether an entity is a measure or a count rather than a name (see `_NUMBER_PHRASE`)."""
+    return _NUMBER_PHRASE.search(entity.label) is not None
 
 
 def _matches(entity: Entity, kind: str) -> bool:

@@ -35,6 +35,9 @@ UNIT_GROUPS = (frozenset("人名位"), frozenset("元"), frozenset("米里"))
 """Measure words that stand for one another in an answer (多少名民警 -> 57万余人); a count asked in one of them
 misfits a span with none of its group (多少人 -> 16平方公里). Other measure words are not checked (多少个 is
 answered in any classifier)."""
+OTHER_COUNTS = ("人次",)
+"""Units holding a group's measure word that count something else (1800万人次 are visits, not people): they
+answer a count asked in that group only when the question says them too (多少人次)."""
 COUNTED = frozenset({"number", "duration"})
 TYPED = frozenset({"number", "date", "duration", "person", "organization", "place"})
 """Question types with a shape check; the reader keeps several spans per window only for these."""
@@ -66,7 +69,11 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
     if _CLAUSE_BREAK.search(text) is not None or len(text) - numerals[-1].end() > MAX_UNIT_CHARS:
         return True
     group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
-    return group is not None and not any(ch in group for ch in text[numerals[0].start() :])
+    counted = text[numerals[0].start() :]
+    for other in OTHER_COUNTS:
+        if other not in question.text:
+            counted = counted.replace(other, "")
+    return group is not None and not any(ch in group for ch in counted)
 
 
 def _misfits_named(head: str | None, text: str) -> bool:

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from qa.conversation import DANGLING, Conversation, subject_of
+from qa.conversation import DANGLING, EVIDENCE_GATE, Conversation, Reading, _pick, subject_of
 from qa.dialogue.prefer import prefer
+from qa.dialogue.rewrite import Rewrite
 from qa.pipeline import QAPipeline
 from qa.types import Passage
 
@@ -93,3 +94,29 @@ def test_the_preference_reorders_close_passages_and_drops_none(k: int) -> None:
     far = prefer([_passage("a", 0.0330), _passage("b", 0.0100)], ["b"], k)
     assert [p.doc_id for p in far] == ["a", "b"]  # a passage far down stays below
     assert prefer(passages, [], k) == passages
+
+
+def _reading(text: str | None, score: float, how: str | None = "subject", **checks: Any) -> Reading:
+    from qa.types import Answer
+
+    rewrite = Rewrite(f"{how}?", None, how) if how else None
+    return Reading(rewrite, Answer(f"{how}?", text, score), **checks)
+
+
+def test_a_rewrite_answer_that_misfits_or_lacks_evidence_is_not_given() -> None:
+    misfit = _reading("1800万人次", 0.99, "a", misfit=True, evidence=0.9)
+    thin = _reading("江克栋站", 0.999, "b", evidence=EVIDENCE_GATE - 0.01)
+    chosen, answer = _pick([misfit, thin, _reading(None, 0.2, "c")], 0.0)
+    assert answer.text is None and answer.candidate in ("1800万人次", "江克栋站")
+    fits = _reading("16平方公里", 0.9, "d", evidence=0.8)
+    chosen, answer = _pick([misfit, fits], 0.0)
+    assert chosen is fits.rewrite and answer.text == "16平方公里"
+
+
+def test_a_later_reading_answered_from_another_article_yields_to_one_that_stays() -> None:
+    first = _reading("5万余人", 0.9, "a", evidence=0.6)
+    away = _reading("5.5万余名", 1.0, "b", evidence=0.6, elsewhere=True)
+    assert _pick([first, away], 0.0)[0] is first.rewrite
+    assert _pick([away, first], 0.0)[0] is away.rewrite  # the most plausible reading may leave the article
+    chosen, answer = _pick([_reading(None, 0.01, "a"), away], 0.0)  # … a later one yields even to an abstention
+    assert chosen.how == "a" and answer.text is None

@@ -43,8 +43,18 @@ def test_a_demonstrative_turn_is_read_after_the_previous_answer() -> None:
 def test_a_person_pronoun_prefers_the_person_the_last_answer_named() -> None:
     context = Context()
     context.add(record("北屯边境派出所的副所长叫什么名字？", "刘佳奇", "person", Entity("北屯边境派出所", "organization")))
-    assert [e.label for e in context.subjects("person")][:2] == ["刘佳奇", "北屯边境派出所"]
+    assert [e.label for e in context.subjects("person")] == ["刘佳奇"]  # 他 is never a station …
+    assert [e.label for e in context.subjects("thing")] == ["北屯边境派出所"]  # … nor 它 a person
     assert rewrites(read_form("他来满洲里多少年了？"), context, [])[0].text == "刘佳奇来满洲里多少年了？"
+
+
+def test_a_measure_or_a_count_is_never_a_subject() -> None:
+    context = Context()
+    context.add(record(
+        "世界铁路最高点在哪里？", "海拔5072米", "place", Entity("唐古拉山口", "place"), Entity("五年连降", "programme"),
+    ))
+    assert [e.label for e in context.subjects("thing")] == ["唐古拉山口"]
+    assert all("5072" not in r.text for r in rewrites(read_form("它的海拔是多少？"), context, []))
 
 
 def test_a_new_subject_with_ellipsis_switches_the_subject_of_the_last_question() -> None:
