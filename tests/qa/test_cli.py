@@ -120,3 +120,4 @@ def test_chat_carries_context_between_turns(env: dict[str, str]) -> None:
     out = result.stdout
     assert out.count("答：") == 2
     assert "（理解为：莲前派出所" in out and "(context cleared)" in out  # the follow-up is shown as it was understood
+    assert "答：15万多人口" in out and "答：16平方公里" in out  # the transcript, with the default reader
