@@ -14,18 +14,12 @@ them, so a loaded index holds no per-chunk Python objects.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import logging
-import os
-import shutil
 import time
-import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,31 +32,49 @@ from embeddings.chunking import chunk_document
 from embeddings.documents import Chunk, Document
 from embeddings.errors import (
     IndexCorruptError,
-    IndexLocationError,
     IndexMismatchError,
-    IndexNotFoundError,
 )
 from embeddings.ingest import IngestReport, load_corpus
-from embeddings.locks import exclusive
+from embeddings.manifest import (
+    FORMAT_VERSION,
+    TOKENIZER,
+    check_compatible,
+    check_shape,
+    chunking_of,
+    index_manifest,
+    read_manifest_file,
+    rebuild_hint,
+    stopwords_hash,
+    verify_files,
+)
 from embeddings.records import (
-    RECORD_FILES,
     DocumentsById,
     DocumentTable,
     read_records,
-    write_records,
 )
 from embeddings.settings import IndexSettings
-from embeddings.tokenize import stopwords, tokenize
-from embeddings.vector_index import DenseIndexSpec, build_dense, choose_spec, load_dense, save_dense
+from embeddings.tokenize import tokenize
+from embeddings.vector_index import DenseIndexSpec, build_dense, choose_spec, load_dense
+from embeddings.versions import (
+    active_version,
+    clean_stale,
+    commit_version,
+    current_version,
+    ensure_index_dir,
+    read_manifest,
+    write_lock,
+)
+
+__all__ = [
+    "FORMAT_VERSION", "TOKENIZER", "BuildReport", "LoadedIndex", "build_index", "check_compatible", "clean_stale",
+    "current_version", "ensure_index_dir", "index_manifest", "load_index", "read_manifest", "write_lock",
+]
+"""Building and loading; the manifest (`embeddings.manifest`) and folder (`embeddings.versions`) helpers are
+re-exported for the callers that reach them through this module."""
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
-"""2: memory-mapped records and BM25 postings (1: JSON lines and a scipy .npz, parsed whole on load)."""
-TOKENIZER = "jieba-lcut-v1"
-DATA_FILES = (*RECORD_FILES, "vectors.npy", "dense.faiss", *BM25_FILES)
-"""The files a version holds besides its manifest; the manifest records their sizes and checksums."""
-_FILES = ("manifest.json", *DATA_FILES)
+
 _REBUILDABLE = {"dense.faiss", *BM25_FILES}
 """Derived files: rebuilt from the chunks and vectors; damage to any other file means re-encoding."""
 _LOAD_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile, AttributeError)
@@ -112,159 +124,6 @@ class LoadedIndex:
             self.doc_by_id = {d.doc_id: d for d in self.documents}
 
 
-def _stopwords_hash() -> str:
-    return hashlib.sha256("\n".join(sorted(stopwords())).encode()).hexdigest()[:16]
-
-
-def _chunking(settings: IndexSettings) -> dict[str, int]:
-    return {"size": settings.chunk_size, "max": settings.chunk_max, "overlap": settings.chunk_overlap}
-
-
-def _rebuild_hint(index_dir: Path) -> str:
-    return f"rebuild with: qa index --rebuild --index-dir {index_dir}"
-
-
-def current_version(index_dir: Path) -> Path | None:
-    """The active version folder, or None when no index was ever completed here (CURRENT is read once)."""
-    pointer = index_dir / "CURRENT"
-    try:
-        raw = pointer.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
-    except OSError as exc:
-        raise IndexCorruptError(f"index pointer {pointer} cannot be read ({exc.strerror}); {_rebuild_hint(index_dir)}") from None
-    try:
-        name = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        name = ""
-    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
-        raise IndexCorruptError(f"index pointer {pointer} is damaged; {_rebuild_hint(index_dir)}")
-    return index_dir / name
-
-
-def _manifest_of(version: Path, index_dir: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"index manifest at {version} is unreadable ({exc}); {_rebuild_hint(index_dir)}") from exc
-    if not isinstance(manifest, dict):
-        raise IndexCorruptError(
-            f"index manifest at {version} is a JSON {type(manifest).__name__}, not an object; {_rebuild_hint(index_dir)}"
-        )
-    return manifest
-
-
-def _active(index_dir: Path) -> tuple[Path, dict[str, Any]]:
-    """The active version folder and its manifest, from one read of CURRENT."""
-    version = current_version(index_dir)
-    if version is None:
-        raise IndexNotFoundError(f"no index at {index_dir}; build one with: qa index --index-dir {index_dir}")
-    return version, _manifest_of(version, index_dir)
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The active manifest; raises IndexNotFoundError or IndexCorruptError."""
-    return _active(index_dir)[1]
-
-
-def _check_shape(manifest: dict[str, Any], index_dir: Path) -> None:
-    """IndexCorruptError unless the manifest has the fields this program reads, with the right types."""
-    shape = {"encoder": ("name", "dimension"), "dense": ("type", "params"), "counts": ("documents", "chunks")}
-    for key, subkeys in shape.items():
-        part = manifest.get(key)
-        if not isinstance(part, dict) or any(k not in part for k in subkeys):
-            raise IndexCorruptError(f"index manifest at {index_dir} lacks {key!r}; {_rebuild_hint(index_dir)}")
-    if not isinstance(manifest.get("files", {}), dict) or not isinstance(manifest["counts"]["chunks"], int):
-        raise IndexCorruptError(f"index manifest at {index_dir} is malformed; {_rebuild_hint(index_dir)}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def artifact_table(version: Path) -> dict[str, dict[str, Any]]:
-    """Size and SHA-256 of each data file of a version folder (what the manifest records)."""
-    return {name: {"bytes": (version / name).stat().st_size, "sha256": _sha256(version / name)} for name in DATA_FILES}
-
-
-def verify_files(version: Path, manifest: dict[str, Any], *, checksums: bool) -> list[tuple[str, str]]:
-    """(file, what is wrong) for each data file that does not match the manifest's record: missing, another
-    size, or (with `checksums`) other content. Empty when all match or the manifest predates the records."""
-    table = manifest.get("artifacts")
-    if not isinstance(table, dict):
-        return []
-    damaged: list[tuple[str, str]] = []
-    for name in DATA_FILES:
-        record = table.get(name)
-        path = version / name
-        if not isinstance(record, dict):
-            damaged.append((name, "not recorded in the manifest"))
-            continue
-        try:
-            size = path.stat().st_size
-        except OSError:
-            damaged.append((name, "missing"))
-            continue
-        if size != record.get("bytes"):
-            damaged.append((name, f"{size} bytes, the manifest says {record.get('bytes')}"))
-        elif checksums and _sha256(path) != record.get("sha256"):
-            damaged.append((name, "checksum mismatch"))
-    return damaged
-
-
-def check_compatible(manifest: dict[str, Any], encoder_name: str, index_dir: Path, *, where: str | None = None) -> None:
-    """Raise IndexMismatchError if the index was built with another format or encoder. `where` names an index
-    that is not a folder (`index in Milvus collection ...`); the rebuild hint then has no --index-dir."""
-    what = where or f"index at {index_dir}"
-    folder = "" if where else f" --index-dir {index_dir}"
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"{what} has format version {version}, this program reads version {FORMAT_VERSION}; "
-            f"rebuild it with: qa index --rebuild{folder}"
-        )
-    built_with = manifest.get("encoder", {}).get("name")
-    if built_with != encoder_name:
-        raise IndexMismatchError(
-            f"{what} was built with encoder {built_with!r} but the configured encoder is "
-            f"{encoder_name!r}; rebuild with: qa index --rebuild --model {encoder_name}{folder} "
-            f"(or set WENDA_EMBEDDING_MODEL={built_with} to use the index as it is)"
-        )
-
-
-def ensure_index_dir(index_dir: Path) -> None:
-    """Create the index folder; IndexLocationError (one line) when it is a file or cannot be created."""
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        probe = index_dir / "LOCK"
-        with open(probe, "a"):
-            pass
-    except OSError as exc:
-        what = "is not a folder" if index_dir.exists() and not index_dir.is_dir() else "cannot be created or written"
-        raise IndexLocationError(f"the index folder {index_dir} {what} ({exc.strerror or exc}); choose another --index-dir") from None
-
-
-@contextlib.contextmanager
-def write_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
-    """Exclusive lock on the index folder for one writer; waits up to `wait_s` then fails clearly."""
-    ensure_index_dir(index_dir)
-    busy = f"another process is writing the index at {index_dir}; wait for it to finish and retry"
-    with open(index_dir / "LOCK", "a+") as handle, exclusive(handle, wait_s, busy):
-        yield
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _previous(version: Path | None, reusable: set[str]) -> tuple[dict[str, list[tuple[int, Chunk]]], np.ndarray | None]:
     """(row, chunk with its tokens and without text) of the previous version's chunks, grouped by source file,
     for the sources in `reusable`; and the previous version's vectors (row-aligned, memory-mapped)."""
@@ -281,34 +140,6 @@ def _previous(version: Path | None, reusable: set[str]) -> tuple[dict[str, list[
         if source in reusable:
             by_source.setdefault(source, []).append((i, table.stored(i)))
     return by_source, vectors
-
-
-def clean_stale(index_dir: Path) -> list[str]:
-    """Remove what killed builds left (`.tmp-*`, `.CURRENT-*`, orphan versions); call with the write lock held.
-
-    Keeps the active version and the newest other one (a reader may still be loading it). Returns the names removed.
-    """
-    try:
-        active = current_version(index_dir)
-    except IndexCorruptError:
-        active = None
-    versions = sorted(p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v-"))
-    others = [v for v in versions if active is None or v != active.name]
-    keep = {active.name if active else "", *others[-1:]}
-    removed = []
-    for entry in index_dir.iterdir():
-        stale = entry.name.startswith((".tmp-", ".CURRENT-")) or (entry.name.startswith("v-") and entry.name not in keep)
-        if not stale:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                entry.unlink()
-        removed.append(entry.name)
-    if removed:
-        log.info("removed leftovers of interrupted builds: %s", ", ".join(sorted(removed)))
-    return removed
 
 
 def build_index(
@@ -372,16 +203,16 @@ def _validated_previous(settings: IndexSettings, encoder_name: str, rebuild: boo
         version = current_version(index_dir)
         if version is None:
             return None, None
-        manifest = _manifest_of(version, index_dir)
+        manifest = read_manifest_file(version, index_dir)
         check_compatible(manifest, encoder_name, index_dir)
-        _check_shape(manifest, index_dir)
+        check_shape(manifest, index_dir)
     except (IndexMismatchError, IndexCorruptError) as exc:
         log.warning("rebuilding from scratch: %s", exc)
         return version, None
     same_setup = (
-        manifest.get("chunking") == _chunking(settings)
+        manifest.get("chunking") == chunking_of(settings)
         and manifest.get("bm25", {}).get("tokenizer") == TOKENIZER
-        and manifest.get("bm25", {}).get("stopwords") == _stopwords_hash()
+        and manifest.get("bm25", {}).get("stopwords") == stopwords_hash()
     )
     return version, manifest if same_setup else None
 
@@ -496,77 +327,9 @@ def _write_and_switch(
         settings, info, spec, [str(p) for p in paths], dict(sorted(corpus.files.items())),
         {"documents": len(corpus.documents), "chunks": len(chunks)},
     )
-    _commit(settings.index_dir, new_manifest, corpus.documents, chunks, matrix, dense, bm25)
+    commit_version(settings.index_dir, new_manifest, corpus.documents, chunks, matrix, dense, bm25)
     report.documents = len(corpus.documents)
     report.chunks = len(chunks)
-
-
-def index_manifest(
-    settings: IndexSettings, info: Any, spec: DenseIndexSpec, corpus: list[str], files: dict[str, Any], counts: dict[str, int]
-) -> dict[str, Any]:
-    """The manifest of an index version built with `settings`, encoder `info` and dense `spec`."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": {
-            "name": info.name,
-            "resolved": getattr(info, "resolved", info.name),
-            "dimension": int(info.dimension),
-            "normalize": True,
-            "builtin": bool(getattr(info, "builtin", False)),
-        },
-        "chunking": _chunking(settings),
-        "dense": {"type": spec.kind, "params": spec.params, "metric": "inner_product"},
-        "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "tokenizer": TOKENIZER, "stopwords": _stopwords_hash()},
-        "corpus": corpus,
-        "files": files,
-        "counts": counts,
-    }
-
-
-def _commit(
-    index_dir: Path,
-    manifest: dict[str, Any],
-    documents: Sequence[Document],
-    chunks: Sequence[Chunk],
-    matrix: np.ndarray,
-    dense: Any,
-    bm25: BM25Index,
-) -> None:
-    """Write a new version folder, then switch CURRENT to it atomically and drop stale versions."""
-    name = f"v-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    tmp = index_dir / f".tmp-{name}"
-    tmp.mkdir(parents=True)
-    try:
-        write_records(tmp, documents, chunks)
-        np.save(tmp / "vectors.npy", matrix)
-        save_dense(dense, tmp / "dense.faiss")
-        bm25.save(tmp)
-        manifest = {**manifest, "artifacts": artifact_table(tmp)}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        for file in _FILES:
-            with open(tmp / file, "rb") as handle:
-                os.fsync(handle.fileno())
-        _fsync_dir(tmp)
-        os.rename(tmp, index_dir / name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        previous = current_version(index_dir)
-    except IndexCorruptError:  # a damaged pointer is being replaced: nothing to keep for readers
-        previous = None
-    pointer_tmp = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
-    pointer_tmp.write_text(name, encoding="utf-8")
-    with open(pointer_tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(pointer_tmp, index_dir / "CURRENT")
-    _fsync_dir(index_dir)
-    # Keep the previous version for readers that may still be loading it; drop older ones and leftovers.
-    keep = {name, previous.name if previous else ""}
-    for entry in index_dir.iterdir():
-        if entry.is_dir() and (entry.name.startswith("v-") or entry.name.startswith(".tmp-")) and entry.name not in keep:
-            shutil.rmtree(entry, ignore_errors=True)
 
 
 def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
@@ -574,10 +337,10 @@ def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
 
     CURRENT is read once, so a build switching it meanwhile cannot mix two versions; file sizes are checked
     against the manifest (checksums are left to `qa index`, which reads every byte)."""
-    version, manifest = _active(index_dir)
+    version, manifest = active_version(index_dir)
     check_compatible(manifest, encoder_name, index_dir)
-    _check_shape(manifest, index_dir)
-    rebuild = _rebuild_hint(index_dir)
+    check_shape(manifest, index_dir)
+    rebuild = rebuild_hint(index_dir)
     damaged = verify_files(version, manifest, checksums=False)
     if damaged:
         what = ", ".join(f"{name} ({why})" for name, why in damaged)

@@ -17,18 +17,12 @@ from embeddings.chunking import chunk_document
 from embeddings.documents import Document
 from embeddings.errors import IndexCorruptError, IndexMismatchError
 from embeddings.ingest import load_corpus
+from embeddings.manifest import TOKENIZER, check_compatible, chunking_of, index_manifest, stopwords_hash
 from embeddings.milvus import collections as mc
 from embeddings.milvus.connect import connect, describe, write_lock
 from embeddings.milvus.index import read_ready_manifest
 from embeddings.settings import IndexSettings
-from embeddings.store import (
-    TOKENIZER,
-    BuildReport,
-    _chunking,
-    _stopwords_hash,
-    check_compatible,
-    index_manifest,
-)
+from embeddings.store import BuildReport
 from embeddings.tokenize import tokenize
 from embeddings.vector_index import DenseIndexSpec
 
@@ -53,9 +47,9 @@ def _reusable(client: Any, settings: IndexSettings, info: Any) -> dict[str, Any]
         return None
     bm25 = manifest.get("bm25", {})
     same = (
-        manifest.get("chunking") == _chunking(settings)
+        manifest.get("chunking") == chunking_of(settings)
         and manifest.get("encoder", {}).get("dimension") == int(info.dimension)
-        and bm25.get("tokenizer") == TOKENIZER and bm25.get("stopwords") == _stopwords_hash()
+        and bm25.get("tokenizer") == TOKENIZER and bm25.get("stopwords") == stopwords_hash()
         and bm25.get("k1") == settings.bm25_k1 and bm25.get("b") == settings.bm25_b
     )
     return manifest if same else None

@@ -96,14 +96,15 @@ def write_synthetic_index(
     settings: Any, encoder: Any, docs: list[Any], chunks: list[Any], vectors: np.ndarray, dense: Any, spec: Any, bm25: Any, description: dict[str, Any]
 ) -> None:
     """Write an index version exactly as `store.build_index` does (same writer, same manifest fields)."""
-    from embeddings import store
+    from embeddings import manifest as index_manifests
+    from embeddings import versions
 
     corpus = [f"synthetic:{description.get('chunks')}:seed={description.get('seed')}"]
     counts = {"documents": len(docs), "chunks": len(chunks)}
-    manifest = {**store.index_manifest(settings, encoder.info, spec, corpus, {}, counts), "synthetic": description}
+    manifest = {**index_manifests.index_manifest(settings, encoder.info, spec, corpus, {}, counts), "synthetic": description}
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with store.write_lock(settings.index_dir):
-        store._commit(settings.index_dir, manifest, docs, chunks, vectors, dense, bm25)  # the product's writer
+    with versions.write_lock(settings.index_dir):
+        versions.commit_version(settings.index_dir, manifest, docs, chunks, vectors, dense, bm25)  # the product's writer
 
 
 # -- real corpora -----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import store
+from embeddings import store, versions
 from embeddings.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
 from embeddings.store import build_index, current_version, load_index, read_manifest, write_lock
 
@@ -146,7 +146,7 @@ def test_crash_during_write_keeps_previous_index(tmp_path: Path, corpus: Path, e
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "save_dense", boom)
+    monkeypatch.setattr(versions, "save_dense", boom)
     with pytest.raises(OSError, match="disk full"):
         build(settings, encoder)
     assert current_version(settings.index_dir) == before

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import store
+from embeddings import versions
 from embeddings.errors import IndexCorruptError, IndexLocationError
 from embeddings.store import FORMAT_VERSION, build_index, current_version, load_index
 
@@ -68,7 +68,7 @@ def test_load_reads_the_pointer_once(tmp_path: Path, corpus: Path, encoder, make
     assert old.is_dir() and new != old
     (settings.index_dir / "CURRENT").write_text(old.name, encoding="utf-8")
 
-    real = store.current_version
+    real = versions.current_version
     calls = []
 
     def racing(index_dir: Path) -> Path | None:
@@ -77,7 +77,7 @@ def test_load_reads_the_pointer_once(tmp_path: Path, corpus: Path, encoder, make
         (index_dir / "CURRENT").write_text(new.name, encoding="utf-8")  # a writer commits right after this read
         return version
 
-    monkeypatch.setattr(store, "current_version", racing)
+    monkeypatch.setattr(versions, "current_version", racing)
     index = load_index(settings.index_dir, encoder.info.name)
     assert len(calls) == 1 and index.path == old
     assert len(index.chunks) == index.dense.ntotal == index.bm25.size
