@@ -150,7 +150,7 @@ class Conversation:
         known_doc = doc_id if doc_id in self.pipeline.index.doc_by_id else None
         self.context.add(TurnRecord(
             question, understood, tuple(mentions(understood, g)), answer, answer_entity(answer, qtype),
-            tuple(mentions(quote, g)) if quote else (), known_doc, tuple(g.subjects.get(known_doc or "", [])), qtype,
+            tuple(mentions(quote, g)) if quote else (), known_doc, tuple(g.subjects_of(known_doc)), qtype,
         ))
 
     def reset(self) -> None:
@@ -186,7 +186,7 @@ class Conversation:
         return TurnRecord(
             question, understood, tuple(mentions(understood, g)), answer.text, answer_entity(answer.text, qtype),
             tuple(mentions(cite.quote, g)) if cite else (), cite.doc_id if cite else None,
-            tuple(g.subjects.get(cite.doc_id, [])) if cite else (), qtype,
+            tuple(g.subjects_of(cite.doc_id)) if cite else (), qtype,
         )
 
 

@@ -11,7 +11,7 @@ import re
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -248,6 +248,49 @@ class Gazetteer:
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
         return [(m.start(), m.end(), self.names[m.group()]) for m in self._pattern.finditer(text)]
 
+    documents: Mapping[str, object] | None = field(default=None, repr=False, compare=False)
+    """Set on a lazy gazetteer (a corpus over `EAGER_DOCUMENTS`): the documents it learns from on demand."""
+
+    def subjects_of(self, doc_id: str | None) -> list[Entity]:
+        """What article `doc_id` is about; a lazy gazetteer reads the article (and learns its names) first."""
+        if not doc_id:
+            return []
+        if doc_id not in self.subjects and self.documents is not None and doc_id in self.documents:
+            self.learn(self.documents[doc_id])
+        return self.subjects.get(doc_id, [])
+
+    def learn(self, doc: object, bare_places: set[str] | None = None) -> None:
+        """Add the names of one document and what it is about (see `from_documents`); `bare_places` collects
+        its frequent words tagged as places for the caller to settle, else they are settled against the names
+        known so far."""
+        text: str = getattr(doc, "text", "")
+        places: set[str] = set() if bare_places is None else bare_places
+        counts: Counter[Entity] = Counter()
+        for _s, _e, entity in scan(text):
+            if entity.kind == "organization":
+                for surface, short in org_names(entity.text):
+                    self.add(Entity(surface, "organization", short))
+                counts[Entity(entity.label, "organization")] += 1
+            elif entity.name == BARE_PLACE:
+                places.add(entity.text)
+            else:
+                self.add(entity)
+                if entity.kind == "person":
+                    counts[entity] += 1
+        title: str = getattr(doc, "title", "")
+        own = [e for _s, _e, e in innermost(resolve(scan(title))) if e.kind != "place" or _FACILITY.search(e.text)]
+        if not own and counts:
+            own = [counts.most_common(1)[0][0]]
+        self.subjects[getattr(doc, "doc_id", "")] = [Entity(e.label, e.kind) for e in own]
+        if bare_places is None:
+            self._settle(places)
+
+    def _settle(self, bare_places: set[str]) -> None:
+        longer = [name for name in self.names if len(name) > 2]
+        for word in sorted(bare_places):
+            if any(word in name and word != name for name in longer):
+                self.add(Entity(word, "place"))
+
     @classmethod
     def from_documents(cls, documents: Iterable[object]) -> Gazetteer:
         """Collect the organisations (with their short names and cores), people, places and quoted programme
@@ -256,28 +299,8 @@ class Gazetteer:
         gazetteer = cls()
         bare_places: set[str] = set()
         for doc in documents:
-            text: str = getattr(doc, "text", "")
-            counts: Counter[Entity] = Counter()
-            for _s, _e, entity in scan(text):
-                if entity.kind == "organization":
-                    for surface, short in org_names(entity.text):
-                        gazetteer.add(Entity(surface, "organization", short))
-                    counts[Entity(entity.label, "organization")] += 1
-                elif entity.name == BARE_PLACE:
-                    bare_places.add(entity.text)
-                else:
-                    gazetteer.add(entity)
-                    if entity.kind == "person":
-                        counts[entity] += 1
-            title: str = getattr(doc, "title", "")
-            own = [e for _s, _e, e in innermost(resolve(scan(title))) if e.kind != "place" or _FACILITY.search(e.text)]
-            if not own and counts:
-                own = [counts.most_common(1)[0][0]]
-            gazetteer.subjects[getattr(doc, "doc_id", "")] = [Entity(e.label, e.kind) for e in own]
-        longer = [name for name in gazetteer.names if len(name) > 2]
-        for word in sorted(bare_places):
-            if any(word in name and word != name for name in longer):
-                gazetteer.add(Entity(word, "place"))
+            gazetteer.learn(doc, bare_places)
+        gazetteer._settle(bare_places)
         return gazetteer
 
 
@@ -301,14 +324,26 @@ _CACHE: dict[int, tuple[weakref.ref[object], Gazetteer]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+EAGER_DOCUMENTS = 5_000
+"""Up to this many documents the gazetteer reads the whole corpus on first use (the seed corpus: 29 documents,
+well under a second); a larger index gets a lazy one that reads each article when a conversation first lands on
+it, so a 1M-chunk index does not spend minutes in jieba before its first chat turn. A lazy gazetteer knows the
+names of the articles read so far; jieba's own tags still name people, places and organisations elsewhere."""
+
+
 def gazetteer_for(index: object) -> Gazetteer:
-    """The gazetteer of a loaded index (built on first use, then shared by every conversation over it)."""
+    """The gazetteer of a loaded index (built on first use, then shared by every conversation over it; lazy for
+    an index of more than `EAGER_DOCUMENTS` documents)."""
     with _CACHE_LOCK:
         for key in [k for k, (ref, _g) in _CACHE.items() if ref() is None]:
             del _CACHE[key]
         cached = _CACHE.get(id(index))
         if cached is not None and cached[0]() is index:
             return cached[1]
-        gazetteer = Gazetteer.from_documents(getattr(index, "documents", []))
+        documents = getattr(index, "documents", [])
+        if len(documents) > EAGER_DOCUMENTS:
+            gazetteer = Gazetteer(documents=getattr(index, "doc_by_id", {}))
+        else:
+            gazetteer = Gazetteer.from_documents(documents)
         _CACHE[id(index)] = (weakref.ref(index), gazetteer)
         return gazetteer

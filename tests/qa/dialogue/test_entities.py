@@ -49,3 +49,23 @@ def test_mentions_use_the_corpus_and_prefer_the_longest_name() -> None:
     assert mentions("那它的面积呢？", g) == []
     assert mentions("全国地方公安机关共设置了多少个公安派出所？", g) == []
     assert [e.label for e in mentions("陆女士被骗转账共多少钱？")] == ["陆女士"]
+
+
+def test_a_large_index_gets_a_lazy_gazetteer_that_reads_articles_on_demand(monkeypatch) -> None:  # noqa: ANN001
+    from qa.dialogue import entities
+
+    class Index:
+        documents = DOCS
+        doc_by_id = {d.doc_id: d for d in DOCS}
+
+    monkeypatch.setattr(entities, "EAGER_DOCUMENTS", 2)  # three documents: over the limit
+    index = Index()
+    g = entities.gazetteer_for(index)
+    assert g.names == {} and g.subjects == {}  # nothing read up front
+    assert [e.label for e in g.subjects_of("a#2")] == ["沱沱河站派出所"]
+    assert g.names["赵洪龙"].kind == "person" and "陈志昆" not in g.names  # only the article it landed on
+    assert g.subjects_of("missing") == [] and g.subjects_of(None) == []
+    eager = Gazetteer.from_documents(DOCS)
+    for doc in DOCS:
+        g.subjects_of(doc.doc_id)
+    assert g.subjects == eager.subjects and set(g.names) <= set(eager.names)
