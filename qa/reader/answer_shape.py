@@ -39,8 +39,6 @@ OTHER_COUNTS = ("人次",)
 """Units holding a group's measure word that count something else (1800万人次 are visits, not people): they
 answer a count asked in that group only when the question says them too (多少人次)."""
 COUNTED = frozenset({"number", "duration"})
-TYPED = frozenset({"number", "date", "duration", "person", "organization", "place"})
-"""Question types with a shape check; the reader keeps several spans per window only for these."""
 
 
 def misfits(question: QuestionAnalysis, text: str) -> bool:
@@ -69,11 +67,13 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
     if _CLAUSE_BREAK.search(text) is not None or len(text) - numerals[-1].end() > MAX_UNIT_CHARS:
         return True
     group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
+    if group is None:
+        return False
     counted = text[numerals[0].start() :]
     for other in OTHER_COUNTS:
         if other not in question.text:
             counted = counted.replace(other, "")
-    return group is not None and not any(ch in group for ch in counted)
+    return not any(ch in group for ch in counted)
 
 
 def _misfits_named(head: str | None, text: str) -> bool:
