@@ -107,11 +107,16 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
         def ids(result: Any) -> list[int]:
             return [int(h["id"]) for h in result[0]] if result else []
 
+        scores: dict[str, dict[str, list[float]]] = {"milvus": {}, "local": {}}
+        """Each query's BM25 scores, kept by the timed searches for the tie-aware agreement."""
+
         def m_bm25(q: str) -> list[int]:
             text = terms(q)
             if not text:
                 return []
-            return ids(client.search(collection, data=[text], anns_field="sparse", limit=k, search_params={"metric_type": "BM25"}, output_fields=["chunk_id"]))
+            hits = client.search(collection, data=[text], anns_field="sparse", limit=k, search_params={"metric_type": "BM25"}, output_fields=["chunk_id"])
+            scores["milvus"][q] = [float(h["distance"]) for h in hits[0]] if hits else []
+            return ids(hits)
 
         def m_dense(q: str) -> list[int]:
             vec = encoder.encode([q], query=True)[0].tolist()
@@ -134,7 +139,9 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
         flat = built.dense["flat"]
 
         def l_bm25(q: str) -> list[int]:
-            return [i for i, _ in built.bm25.search(tokenize(q), k)]
+            hits = built.bm25.search(tokenize(q), k)
+            scores["local"][q] = [float(v) for _, v in hits]
+            return [i for i, _ in hits]
 
         def l_dense(q: str) -> list[int]:
             return [i for i, _ in search_dense(flat, encoder.encode([q], query=True)[0], k)]
@@ -142,16 +149,6 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
         def l_hybrid(q: str) -> list[int]:
             fused = rrf([(l_bm25(q), settings.weight_bm25), (l_dense(q), settings.weight_dense or MODEL_DENSE_WEIGHT)], settings.rrf_k)
             return [i for i, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
-
-        def m_bm25_scores(q: str) -> list[float]:
-            text = terms(q)
-            if not text:
-                return []
-            hits = client.search(collection, data=[text], anns_field="sparse", limit=K_TOP, search_params={"metric_type": "BM25"}, output_fields=["chunk_id"])
-            return [float(h["distance"]) for h in hits[0]] if hits else []
-
-        def l_bm25_scores(q: str) -> list[float]:
-            return [float(v) for _, v in built.bm25.search(tokenize(q), K_TOP)]
 
         found: dict[str, list[list[int]]] = {}
         latency: dict[str, dict[str, float]] = {}
@@ -174,7 +171,7 @@ def measure_milvus(name: str, built: Any, queries: list[str], shared: Any, cfg: 
             "agreement": {
                 "bm25_same_top10": _same_top(found["milvus_bm25"], found["local_bm25"]),
                 "bm25_top10_overlap": _overlap(found["milvus_bm25"], found["local_bm25"]),
-                "bm25_same_top10_scores": _same_scores([m_bm25_scores(q) for q in queries], [l_bm25_scores(q) for q in queries]),
+                "bm25_same_top10_scores": _same_scores([scores["milvus"].get(q, []) for q in queries], [scores["local"][q] for q in queries]),
                 "dense_same_top10": _same_top(found["milvus_dense"], found["local_dense"]),
                 "dense_top10_overlap": _overlap(found["milvus_dense"], found["local_dense"]),
                 "hybrid_same_top10": _same_top(found["milvus_hybrid"], found["local_hybrid"]),
