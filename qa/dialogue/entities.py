@@ -243,20 +243,26 @@ class Gazetteer:
         """Non-overlapping known names in `text`, longest match first."""
         if not self.names:
             return []
-        if self._pattern is None:
-            ordered = sorted(self.names, key=lambda s: (-len(s), s))
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
-        return [(m.start(), m.end(), self.names[m.group()]) for m in self._pattern.finditer(text)]
+        pattern = self._pattern
+        if pattern is None:
+            with self._lock:  # a lazy gazetteer may be learning in another conversation's thread
+                ordered = sorted(self.names, key=lambda s: (-len(s), s))
+                pattern = self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        return [(m.start(), m.end(), self.names[m.group()]) for m in pattern.finditer(text)]
 
     documents: Mapping[str, object] | None = field(default=None, repr=False, compare=False)
     """Set on a lazy gazetteer (a corpus over `EAGER_DOCUMENTS`): the documents it learns from on demand."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Serialises a lazy gazetteer's learning with the building of its pattern (conversations share it)."""
 
     def subjects_of(self, doc_id: str | None) -> list[Entity]:
         """What article `doc_id` is about; a lazy gazetteer reads the article (and learns its names) first."""
         if not doc_id:
             return []
         if doc_id not in self.subjects and self.documents is not None and doc_id in self.documents:
-            self.learn(self.documents[doc_id])
+            with self._lock:
+                if doc_id not in self.subjects:
+                    self.learn(self.documents[doc_id])
         return self.subjects.get(doc_id, [])
 
     def learn(self, doc: object, bare_places: set[str] | None = None) -> None:
