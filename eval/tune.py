@@ -77,7 +77,7 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
     from tqdm import tqdm
 
     from qa.reader.answer_shape import misfits
-    from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, NeuralReader, predict_spans, trim
+    from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, NeuralReader, locate, predict_spans
     from qa.reader.question import analyse
 
     reader = pipe.reader
@@ -92,10 +92,8 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
         spans = predict_spans(reader.qa, item.question, [p.text for p in passages], every_window)
         cands = []
         for s in spans:
-            p = passages[s.passage]
-            doc = pipe.index.doc_by_id[p.doc_id]
-            a, b = trim(doc.text, p.start + s.start, p.start + s.end)
-            text = doc.text[a:b]
+            article, a, b = locate(s, passages, pipe.index.doc_by_id)
+            text = article[a:b]
             cands.append(Candidate(s.passage, s.score, s.null, text, s.window, misfits(analysis, text)))
         evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None
         rows.append({"id": item.id, "answers": list(item.answers), "type": item.type, "keywords": bool(analysis.keywords),

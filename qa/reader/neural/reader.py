@@ -58,6 +58,15 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return (s, e) if e > s else (start, end)
 
 
+def locate(span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document]) -> tuple[str, int, int]:
+    """The article of `span` and the span's [start, end) in it, trimmed (the text an answer shows, and what the
+    answer-type check and `eval.tune` judge)."""
+    passage = passages[span.passage]
+    text = documents[passage.doc_id].text
+    start, end = trim(text, passage.start + span.start, passage.start + span.end)
+    return text, start, end
+
+
 def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: DecodeOptions) -> list[SpanScore]:
     """The best span of every window of every text, best first (offsets into each text)."""
     if not texts:
@@ -152,15 +161,16 @@ class NeuralReader:
 
         def ranked(s: SpanScore) -> float:
             value = s.score - self.rank_weight * math.log1p(s.passage)
-            if penalty and misfits(question, passages[s.passage].text[s.start : s.end]):
-                value -= penalty
+            if penalty:
+                text, a, b = locate(s, passages, documents)
+                if misfits(question, text[a:b]):
+                    value -= penalty
             return value
 
         best = max(spans, key=ranked)
         passage = passages[best.passage]
-        doc = documents[passage.doc_id]
-        start, end = trim(doc.text, passage.start + best.start, passage.start + best.end)
-        s_start, s_end = sentence_bounds(doc.text, start, end, passage.start, passage.end)
+        text, start, end = locate(best, passages, documents)
+        s_start, s_end = sentence_bounds(text, start, end, passage.start, passage.end)
         evidence = None
         if self.evidence is not None:
             scored = self.evidence.read(question, passages, documents)

@@ -51,3 +51,21 @@ def test_confidence_and_trim() -> None:
     text = "，16平方公里。"
     assert trim(text, 0, len(text)) == (1, len(text) - 1)
     assert trim("，。", 0, 2) == (0, 2)
+
+
+def test_locate_gives_the_trimmed_span_in_the_article_that_the_type_check_judges() -> None:
+    from embeddings.documents import Document
+    from qa.reader.answer_shape import misfits
+    from qa.reader.neural.decode import SpanScore
+    from qa.reader.neural.reader import locate
+    from qa.reader.question import analyse
+    from qa.types import Passage
+
+    article = "前言。改革从2012年，开始推进。"
+    doc = Document("d", "d.txt", "标题", article)
+    passage = Passage("d", "d.txt", "标题", "d::0", 3, len(article), article[3:], 1.0)
+    span = SpanScore(0, 0, article.index("2012") - 3, article.index("开始") - 3, 5.0, 0.0)  # "2012年，"
+    text, start, end = locate(span, [passage], {"d": doc})
+    assert text is article and text[start:end] == "2012年"
+    question = analyse("改革从哪一年开始？")
+    assert misfits(question, passage.text[span.start : span.end]) and not misfits(question, text[start:end])
