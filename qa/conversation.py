@@ -164,7 +164,7 @@ class Conversation:
         if answer.text is None:
             return Reading(rewrite, answer)
         pipe = self.pipeline
-        analysis = pipe._analysis(rewrite.text, rewrite.text)
+        analysis = analyse(rewrite.text)
         read = passages[: pipe.settings.read_k]
         scored = self._evidence.read(analysis, read, pipe.index.doc_by_id) if analysis.keywords else None
         cite = answer.citations[0] if answer.citations else None
