@@ -28,6 +28,8 @@ from embeddings.vector_index import save_dense
 log = logging.getLogger(__name__)
 
 VERSION_FILES = ("manifest.json", *DATA_FILES)
+"""Every file of a version folder, each fsynced before the folder is switched in."""
+
 
 def current_version(index_dir: Path) -> Path | None:
     """The active version folder, or None when no index was ever completed here (CURRENT is read once)."""
