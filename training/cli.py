@@ -2,6 +2,8 @@
 
     qa train-reader                       # CMRC 2018 train + DRCD, 2 epochs (hours on 2 CPU cores)
     qa train-reader --resume              # continue an interrupted run from its last checkpoint
+    qa train-reader --init-from qa/reader/models/wenda-e5-small-qa --lr 3e-5 --epochs 0.5 --seed 2 \
+        --out runs/train-reader-2 --artefact runs/train-reader-2/model   # more training for a trained reader
     qa train-reader --limit 64 --max-steps 4 --out /tmp/smoke --artefact /tmp/smoke/model   # smoke run
 """
 
@@ -31,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"work folder: features, checkpoints, report (default {DEFAULT_OUT})")
     parser.add_argument("--artefact", type=Path, default=None, help="where to write the trained reader (default: the shipped qa/reader/models/wenda-e5-small-qa)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--init-from", type=Path, default=None, metavar="ARTEFACT",
+                        help="start from a trained reader artefact instead of the base model (fresh optimiser and schedule)")
     parser.add_argument("--epochs", type=float, default=d.epochs)
     parser.add_argument("--batch-size", type=int, default=d.batch_size)
     parser.add_argument("--lr", type=float, default=d.lr)
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from eval.datasets import READER_SOURCES, SQUAD_DEV, Source, by_split, load_sources
-    from qa.reader.neural.model import DEFAULT_ARTEFACT, base_model_dir, new_qa_model
+    from qa.reader.neural.model import DEFAULT_ARTEFACT, base_model_dir
     from training.instances import Features, build_instances, featurize
     from training.loop import train
 
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(features)} windows ({', '.join(f'{k} {v}' for k, v in kinds.items())}); "
             f"validation {len(val_paras)} paragraphs; {data_seconds:.0f} s", flush=True,
         )
-    model = new_qa_model(base_dir)
+    model, initial = _initial_model(args.init_from, base_dir, settings.model_cache_dir)
     import torch
 
     torch.manual_seed(config.seed)
@@ -113,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                    "stopped_early": state["step"] < config.total_steps(len(features))}
     else:
         summary = train(model, features, config, out, resume=args.resume, pad_id=tokenizer.pad_token_id or 1, progress=progress)
+    if initial is not None:
+        summary["initialised_from"] = initial
     from training.report import finish
 
     finish(
@@ -122,6 +128,26 @@ def main(argv: list[str] | None = None) -> int:
         machine=_machine(),
     )
     return 0
+
+
+def _initial_model(init_from: Path | None, base_dir: Path, cache_dir: Path) -> tuple[Any, dict[str, Any] | None]:
+    """The model training starts from: the base model, or a trained artefact (with a summary of how it was made)."""
+    from qa.reader.neural.model import load_artefact, new_qa_model
+
+    if init_from is None:
+        return new_qa_model(base_dir), None
+    loaded = load_artefact(init_from, cache_dir)
+    made = loaded.manifest.get("training", {})
+    earlier = made.get("initialised_from", {})
+    initial = {
+        "artefact": str(init_from), "created_at": loaded.manifest.get("created_at"),
+        "hyperparameters": loaded.manifest.get("hyperparameters"),
+        "steps": made.get("steps"), "seconds": made.get("seconds"),
+        "steps_in_all": (made.get("steps") or 0) + (earlier.get("steps_in_all") or 0),
+        "seconds_in_all": round((made.get("seconds") or 0.0) + (earlier.get("seconds_in_all") or 0.0), 1),
+        "validation_f1": loaded.manifest.get("validation", {}).get("paragraph_given", {}).get("all", {}).get("f1"),
+    }
+    return loaded.model, initial
 
 
 def _machine() -> dict[str, Any]:

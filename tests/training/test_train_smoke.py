@@ -63,4 +63,13 @@ def test_smoke_training_writes_an_artefact_that_answers(tmp_path: Path, model_ca
     context = FACTS[0][1]
     spans = predict_spans(qa, FACTS[0][2], [context], DecodeOptions(max_length=96, stride=32))
     assert spans and 0 <= spans[0].start < spans[0].end <= len(context)
+    # more training for a trained reader: starts from the artefact and records where it came from
+    again = tmp_path / "model-2"
+    args = [a if a != str(out) else str(tmp_path / "run-2") for a in args]
+    args = [a if a != str(artefact) else str(again) for a in args]
+    assert main([*args, "--init-from", str(artefact), "--max-steps", "1", "--seed", "7"]) == 0
+    second = json.loads((again / "manifest.json").read_text())["training"]
+    assert second["steps"] == 1
+    assert second["initialised_from"]["steps"] == 3 and second["initialised_from"]["steps_in_all"] == 3
+    assert second["initialised_from"]["artefact"] == str(artefact)
     get_settings.cache_clear()
