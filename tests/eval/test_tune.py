@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eval.gold import half_of, load_gold
-from eval.tune import DEFAULT_GOLD, Candidate, outcome, search
+from eval.tune import DEFAULT_GOLD, Candidate, outcome, penalty_across, search
 
 
 def _row(answers: list[str], cands: list[Candidate], evidence: float = 1.0) -> dict[str, object]:
@@ -46,3 +46,14 @@ def test_the_type_penalty_moves_a_number_question_to_a_span_with_a_numeral() -> 
     rows = [_row(["16平方公里"], [Candidate(0, 6.0, 0.0, "大、人口多", untyped=True), Candidate(0, 5.0, 0.0, "16平方公里")])]
     assert outcome(rows, a=0.0, t=0.5, g=None).f1 == 0.0
     assert outcome(rows, a=0.0, t=0.5, g=None, p=2.0).f1 == 1.0
+
+
+def test_the_penalty_across_two_sets_is_the_best_mean_and_keeps_the_rest_of_the_policy() -> None:
+    # set one is helped by any penalty over 1; set two has a right answer without the asked-for shape
+    helped = [_row(["16平方公里"], [Candidate(0, 6.0, 0.0, "大、人口多", untyped=True), Candidate(0, 4.5, 0.0, "16平方公里")])]
+    hurt = [_row(["唐朝"], [Candidate(0, 6.0, 0.0, "唐朝", untyped=True), Candidate(0, 3.5, 0.0, "公元")]) for _ in range(2)]
+    best = outcome(helped, a=0.0, t=0.5, g=None, p=5.0)
+    chosen, scores = penalty_across(best, [helped, hurt])
+    assert chosen == 2.0  # set one needs p > 1.5, set two p < 2.5
+    assert scores[0.0] == [0.0, 1.0] and scores[2.0] == [1.0, 1.0] and scores[5.0] == [1.0, 0.0]
+    assert penalty_across(best, [helped])[0] == 2.0  # ties go to the smaller penalty
