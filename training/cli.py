@@ -63,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     from training.loop import train
 
     progress = not args.quiet
+    if args.init_from is not None:  # a bad artefact fails now, not after the data is read
+        from qa.reader.neural.model import ReaderModelError, read_manifest
+
+        try:
+            read_manifest(args.init_from)
+        except ReaderModelError as exc:
+            print(f"error: --init-from: {exc}", file=sys.stderr)
+            return 2
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length, stride=args.stride,
         seed=args.seed, bf16=not args.no_bf16, checkpoint_every=args.checkpoint_every, max_steps=args.max_steps,

@@ -73,3 +73,10 @@ def test_smoke_training_writes_an_artefact_that_answers(tmp_path: Path, model_ca
     assert second["initialised_from"]["steps"] == 3 and second["initialised_from"]["steps_in_all"] == 3
     assert second["initialised_from"]["artefact"] == str(artefact)
     get_settings.cache_clear()
+
+
+def test_init_from_a_folder_that_is_no_artefact_is_a_plain_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from training.cli import main
+
+    assert main(["--init-from", str(tmp_path), "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    assert "--init-from" in capsys.readouterr().err and not (tmp_path / "run" / "checkpoint.pt").exists()
