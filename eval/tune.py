@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     best, grid = search(rows, WINDOW_BUDGETS)
     across: dict[float, list[float]] | None = None
     if args.squad is not None:
-        other = squad_rows(args.squad, args.out / f"squad-{args.squad.stem}", get_settings())
+        other = squad_rows(args.squad, args.out / f"squad-{args.squad.stem}", settings)
         penalty, across = penalty_across(best, [rows, other])
         best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, penalty)
     current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold,

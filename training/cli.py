@@ -2,7 +2,7 @@
 
     qa train-reader                       # CMRC 2018 train + DRCD, 2 epochs (hours on 2 CPU cores)
     qa train-reader --resume              # continue an interrupted run from its last checkpoint
-    qa train-reader --init-from qa/reader/models/wenda-e5-small-qa --lr 3e-5 --epochs 0.5 --seed 2 \
+    qa train-reader --init-from qa/reader/models/wenda-e5-small-qa --lr 5e-5 --epochs 0.5 --seed 20261202 \
         --out runs/train-reader-2 --artefact runs/train-reader-2/model   # more training for a trained reader
     qa train-reader --limit 64 --max-steps 4 --out /tmp/smoke --artefact /tmp/smoke/model   # smoke run
 """
