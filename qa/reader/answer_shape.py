@@ -38,6 +38,10 @@ answered in any classifier)."""
 OTHER_COUNTS = ("人次",)
 """Units holding a group's measure word that count something else (1800万人次 are visits, not people): they
 answer a count asked in that group only when the question says them too (多少人次)."""
+POPULATION = "人口"
+"""Asked with no measure word (多少人口, 常住人口有多少), a population is given in 人/名/位 or bare (1.4万), never in
+another unit (16平方公里, 3个繁华商圈)."""
+_APPROX = "多余左右约近"
 COUNTED = frozenset({"number", "duration"})
 
 
@@ -68,6 +72,9 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         return True
     group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
     if group is None:
+        if question.unit is None and POPULATION in question.text:
+            unit = text[numerals[-1].end() :].strip(_APPROX)
+            return bool(unit) and not any(ch in UNIT_GROUPS[0] for ch in unit)
         return False
     counted = text[numerals[0].start() :]
     for other in OTHER_COUNTS:

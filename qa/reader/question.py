@@ -12,7 +12,7 @@ _UNIT = re.compile(r"(?:多少|几)(万|亿|千|百)?([个名人起次家所辆�
 _WH = re.compile(r"[哪谁几怎何吗呢]|什么|多少")
 # Wh-phrases and the measure word glued to them are removed before keywords are taken (多少年 -> no 年).
 _WH_PHRASE = re.compile(
-    r"(?:多少|几|哪一?|什么)(?:[个名人起次家所辆条项支组场处位座户件元倍年天月岁号日点种些批路]|小时|分钟|人次|时候|时间)?"
+    r"(?:多少|几|哪一?|什么)(?:[个名人起次家所辆条项支组场处位座户件元倍年天月岁号日点种些批路](?!口)|小时|分钟|人次|时候|时间)?"
 )
 # 哪个派出所 / 什么队伍 / 叫什么: the head noun the answer ends with.
 _ASKED_HEAD = re.compile(r"(?:哪个|哪一个|哪家|哪座|哪所|哪支|哪条|什么)([\u4e00-\u9fff]{1,4}?)(?=[？?，。的是在有]|$)")

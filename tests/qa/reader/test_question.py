@@ -7,3 +7,4 @@ def test_analyse_unit_and_keywords() -> None:
     assert analysis.unit == "名"
     assert "民警" in analysis.keywords and "多少" not in analysis.keywords
     assert analyse("辖区有多少人口？").unit is None
+    assert "人口" in analyse("辖区有多少人口？").keywords  # 多少人 is not the wh-phrase of 多少人口
