@@ -16,6 +16,7 @@ from typing import Any
 
 from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
+from embeddings.tokenize import words
 from qa.reader.answer_shape import misfits
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
@@ -49,13 +50,20 @@ def confidence(margin: float) -> float:
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) without whitespace and punctuation at its edges (kept if nothing else is left)."""
-    s, e = start, end
+    """[start, end) without whitespace and punctuation at its edges, nor a trailing 的 that jieba cuts off as a
+    word of its own (400余人的 → 400余人; 目的 stays); kept as it is if nothing else is left."""
+    s, e = _strip_edges(text, start, end)
+    if e - s > 1 and text[e - 1] == "的" and words(text[s:e])[-1] == "的":
+        s, e = _strip_edges(text, s, e - 1)
+    return (s, e) if e > s else (start, end)
+
+
+def _strip_edges(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s] in _EDGE:
         s += 1
     while e > s and text[e - 1] in _EDGE:
         e -= 1
-    return (s, e) if e > s else (start, end)
+    return s, e
 
 
 def locate(span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document]) -> tuple[str, int, int]:

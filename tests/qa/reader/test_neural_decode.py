@@ -51,6 +51,10 @@ def test_confidence_and_trim() -> None:
     text = "，16平方公里。"
     assert trim(text, 0, len(text)) == (1, len(text) - 1)
     assert trim("，。", 0, 2) == (0, 2)
+    text = "有400余人的队伍"
+    assert text[slice(*trim(text, 1, 7))] == "400余人"  # a trailing 的 that is a word of its own goes
+    assert trim("目的", 0, 2) == (0, 2)  # 的 inside a word stays
+    assert trim("的", 0, 1) == (0, 1)
 
 
 def test_locate_gives_the_trimmed_span_in_the_article_that_the_type_check_judges() -> None:
