@@ -98,7 +98,7 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
         spans = predict_spans(reader.qa, item.question, [p.text for p in passages], every_window)
         cands = []
         for s in spans:
-            article, a, b = locate(s, passages, pipe.index.doc_by_id)
+            article, a, b = locate(s, passages, pipe.index.doc_by_id, analysis)
             text = article[a:b]
             cands.append(Candidate(s.passage, s.score, s.null, text, s.window, misfits(analysis, text)))
         evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None

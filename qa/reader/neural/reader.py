@@ -17,7 +17,7 @@ from typing import Any
 from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
 from embeddings.tokenize import words
-from qa.reader.answer_shape import misfits
+from qa.reader.answer_shape import complete_unit, misfits
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
 from qa.reader.neural.windows import make_windows
@@ -66,12 +66,17 @@ def _strip_edges(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def locate(span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document]) -> tuple[str, int, int]:
-    """The article of `span` and the span's [start, end) in it, trimmed (the text an answer shows, and what the
-    answer-type check and `eval.tune` judge)."""
+def locate(
+    span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document],
+    question: QuestionAnalysis | None = None,
+) -> tuple[str, int, int]:
+    """The article of `span` and the span's [start, end) in it, trimmed and, given the question, completed with the
+    unit it asks in (the text an answer shows, and what the answer-type check and `eval.tune` judge)."""
     passage = passages[span.passage]
     text = documents[passage.doc_id].text
     start, end = trim(text, passage.start + span.start, passage.start + span.end)
+    if question is not None:
+        end = complete_unit(question, text, start, end)
     return text, start, end
 
 
@@ -170,14 +175,14 @@ class NeuralReader:
         def ranked(s: SpanScore) -> float:
             value = s.score - self.rank_weight * math.log1p(s.passage)
             if penalty:
-                text, a, b = locate(s, passages, documents)
+                text, a, b = locate(s, passages, documents, question)
                 if misfits(question, text[a:b]):
                     value -= penalty
             return value
 
         best = max(spans, key=ranked)
         passage = passages[best.passage]
-        text, start, end = locate(best, passages, documents)
+        text, start, end = locate(best, passages, documents, question)
         s_start, s_end = sentence_bounds(text, start, end, passage.start, passage.end)
         evidence = None
         if self.evidence is not None:

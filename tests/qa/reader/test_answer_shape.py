@@ -59,3 +59,15 @@ def test_a_span_of_the_wrong_shape_misfits(question: str, span: str) -> None:
 )
 def test_a_plausible_answer_fits(question: str, span: str) -> None:
     assert not misfits(analyse(question), span)
+
+
+def test_a_span_one_token_short_of_the_asked_unit_is_completed() -> None:
+    from qa.reader.answer_shape import complete_unit
+
+    text = "从2012年开始，配备57名民警，8条线路"
+    year, staff = text.index("2012"), text.index("57")
+    assert text[year : complete_unit(analyse("从哪一年开始？"), text, year, year + 4)] == "2012年"
+    assert text[staff : complete_unit(analyse("配备了多少名民警？"), text, staff, staff + 2)] == "57名"
+    lines = text.index("8条")
+    assert complete_unit(analyse("有多少个站？"), text, lines, lines + 1) == lines + 1  # 条 is not the 个 asked
+    assert complete_unit(analyse("谁配备了民警？"), text, staff, staff + 2) == staff + 2  # not a count or date
