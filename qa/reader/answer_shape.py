@@ -4,7 +4,8 @@ The transformer reader's span scores know the passage but not the kind of answer
 answer (莲前派出所的面积 answered 大、人口多, 副所长是谁 answered with three names) loses the policy's
 `type_penalty`, so that the best-scoring span of the right shape wins among each window's top spans. The
 checks are deliberately loose (a span that fails them is unlikely, not impossible, to be right) and use only
-the question's parsed type, head noun and wording.
+the question's parsed type, head noun and wording. `complete_unit` extends a span that stops one character short
+of the unit the question asks in (2012 -> 2012年).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ GENERIC_HEADS = frozenset({
     "国家", "省份", "时候", "时间",
 })
 """Head nouns an answer seldom ends with (在哪个单位 -> 襄州区分局刑侦大队; 哪个城市 -> 满洲里): not checked."""
-UNIT_GROUPS = (frozenset("人名位"), frozenset("元"), frozenset("米里"))
+PEOPLE = frozenset("人名位")
+UNIT_GROUPS = (PEOPLE, frozenset("元"), frozenset("米里"))
 """Measure words that stand for one another in an answer (多少名民警 -> 57万余人); a count asked in one of them
 misfits a span with none of its group (多少人 -> 16平方公里). Other measure words are not checked (多少个 is
 answered in any classifier)."""
@@ -42,6 +44,7 @@ POPULATION = "人口"
 """Asked with no measure word (多少人口, 常住人口有多少), a population is given in 人/名/位 or bare (1.4万), never in
 another unit (16平方公里, 3个繁华商圈)."""
 _APPROX = "多余左右约近"
+"""Words around a count that are not its unit (15万多, 3万左右)."""
 COUNTED = frozenset({"number", "duration"})
 
 
@@ -74,7 +77,7 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
     if group is None:
         if question.unit is None and POPULATION in question.text:
             unit = text[numerals[-1].end() :].strip(_APPROX)
-            return bool(unit) and not any(ch in UNIT_GROUPS[0] for ch in unit)
+            return bool(unit) and not any(ch in PEOPLE for ch in unit)
         return False
     counted = text[numerals[0].start() :]
     for other in OTHER_COUNTS:

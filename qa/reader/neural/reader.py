@@ -67,17 +67,14 @@ def _strip_edges(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def locate(
-    span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document],
-    question: QuestionAnalysis | None = None,
+    span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document], question: QuestionAnalysis,
 ) -> tuple[str, int, int]:
-    """The article of `span` and the span's [start, end) in it, trimmed and, given the question, completed with the
-    unit it asks in (the text an answer shows, and what the answer-type check and `eval.tune` judge)."""
+    """The article of `span` and the span's [start, end) in it, trimmed and completed with the unit the question asks
+    in (the text an answer shows, and what the answer-type check and `eval.tune` judge)."""
     passage = passages[span.passage]
     text = documents[passage.doc_id].text
     start, end = trim(text, passage.start + span.start, passage.start + span.end)
-    if question is not None:
-        end = complete_unit(question, text, start, end)
-    return text, start, end
+    return text, start, complete_unit(question, text, start, end)
 
 
 def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: DecodeOptions) -> list[SpanScore]:

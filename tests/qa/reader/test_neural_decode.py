@@ -69,7 +69,7 @@ def test_locate_gives_the_trimmed_span_in_the_article_that_the_type_check_judges
     doc = Document("d", "d.txt", "标题", article)
     passage = Passage("d", "d.txt", "标题", "d::0", 3, len(article), article[3:], 1.0)
     span = SpanScore(0, 0, article.index("2012") - 3, article.index("开始") - 3, 5.0, 0.0)  # "2012年，"
-    text, start, end = locate(span, [passage], {"d": doc})
-    assert text is article and text[start:end] == "2012年"
     question = analyse("改革从哪一年开始？")
+    text, start, end = locate(span, [passage], {"d": doc}, question)
+    assert text is article and text[start:end] == "2012年"
     assert misfits(question, passage.text[span.start : span.end]) and not misfits(question, text[start:end])
