@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from server.schemas import AnswerOut, _non_blank
+from server.schemas import AnswerOut, UnicodeText, _non_blank
 
 MODEL_ID = "wenda"
 
@@ -20,7 +20,7 @@ class UserMessage(BaseModel):
     content: str = Field(
         description="Plain text: at least one non-blank character, at most `max_question_chars` characters."
     )
-    name: str | None = None
+    name: UnicodeText | None = None
 
     @field_validator("content")
     @classmethod
@@ -34,8 +34,8 @@ class AssistantMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["assistant"]
-    content: str | None = None
-    name: str | None = None
+    content: UnicodeText | None = None
+    name: UnicodeText | None = None
 
 
 class OtherMessage(BaseModel):
@@ -44,8 +44,8 @@ class OtherMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "tool"]
-    content: str | None = None
-    name: str | None = None
+    content: UnicodeText | None = None
+    name: UnicodeText | None = None
 
 
 Message = Annotated[UserMessage | AssistantMessage | OtherMessage, Field(discriminator="role")]
@@ -69,7 +69,7 @@ class ChatCompletionRequest(BaseModel):
         },
     )
 
-    model: str = Field(default=MODEL_ID, description="Any name; the reply names the model that answered.")
+    model: UnicodeText = Field(default=MODEL_ID, description="Any name; the reply names the model that answered.")
     messages: list[Message] = Field(min_length=1, max_length=100)
     stream: StrictBool = Field(default=False, description="Send the reply as server-sent events (chat.completion.chunk).")
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from qa.errors import unicode_problem
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-def _non_blank(value: str) -> str:
+def _valid_unicode(value: str) -> str:
     problem = unicode_problem(value)
     if problem:
         raise ValueError(problem)
+    return value
+
+
+UnicodeText = Annotated[str, AfterValidator(_valid_unicode)]
+"""A request string that is valid Unicode text: JSON's lone "\\ud800" is refused (422) wherever it is sent, so
+it never reaches the tokenizer or a UTF-8 encoder (it used to break a streamed reply mid-way)."""
+
+
+def _non_blank(value: str) -> str:
+    _valid_unicode(value)
     if not value.strip():
         raise ValueError("must not be empty")
     return value

@@ -36,6 +36,26 @@ def test_lone_surrogate_is_422_not_500(make_client: Callable[..., TestClient]) -
     assert client.post("/api/ask", content=late, headers=headers).status_code == 422
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model": "\\ud800", "stream": true, "messages": [{"role": "user", "content": "\xe9\x9d\xa2\xe7\xa7\xaf\xef\xbc\x9f"}]}',
+        b'{"model": "\\ud800", "messages": [{"role": "user", "content": "\xe9\x9d\xa2\xe7\xa7\xaf\xef\xbc\x9f"}]}',
+        b'{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "\\udfff[1]"},'
+        b' {"role": "user", "content": "b"}]}',
+        b'{"messages": [{"role": "system", "content": "x", "name": "\\ud83d"}, {"role": "user", "content": "b"}]}',
+    ],
+    ids=["model-streamed", "model", "earlier-reply", "system-name"],
+)
+def test_lone_surrogate_anywhere_in_a_chat_completion_is_422(make_client: Callable[..., TestClient], body: bytes) -> None:
+    """Not only the question: a surrogate in the model name used to cut a streamed reply off mid-way (the
+    headers had gone out), and one in an earlier reply reached the tokenizer (500)."""
+    client = make_client(raise_server_exceptions=False)
+    response = client.post("/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert "surrogate" in response.json()["detail"]
+
+
 def test_boolean_top_k_is_422(client: TestClient) -> None:
     assert client.post("/api/ask", json={"question": FACT_QUESTION, "top_k": True}).status_code == 422
 

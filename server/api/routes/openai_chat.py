@@ -66,5 +66,7 @@ async def chat_completions(body: ChatCompletionRequest, pipe: PipelineDep, setti
 
     result = await run_in_threadpool(answer)
     if body.stream:
-        return StreamingResponse(stream(result, body.model), media_type="text/event-stream")
+        # Encoded before the headers go out: a failure then is a 500 reply, not a stream cut off mid-way.
+        events = [event.encode("utf-8") for event in stream(result, body.model)]
+        return StreamingResponse(iter(events), media_type="text/event-stream")
     return JSONResponse(completion(result, body.model))
