@@ -4,7 +4,7 @@ The transformer reader's span scores know the passage but not the kind of answer
 answer (莲前派出所的面积 answered 大、人口多, 副所长是谁 answered with three names) loses the policy's
 `type_penalty`, so that the best-scoring span of the right shape wins among each window's top spans. The
 checks are deliberately loose (a span that fails them is unlikely, not impossible, to be right) and use only
-the question's parsed type, head noun and wording. `complete_unit` extends a span that stops one character short
+the question's parsed type, head noun and wording (and, for a person, jieba's POS tags). `complete_unit` extends a span that stops one character short
 of the unit the question asks in (2012 -> 2012年).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from embeddings.tokenize import words
+from embeddings.tokenize import posseg, words
 from qa.reader.question import QuestionAnalysis
 
 NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几]")
@@ -46,6 +46,13 @@ another unit (16平方公里, 3个繁华商圈)."""
 _APPROX = "多余左右约近"
 """Words around a count that are not its unit (15万多, 3万左右)."""
 COUNTED = frozenset({"number", "duration"})
+_JOINED_COUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几][^0-9０-９]{1,4}?(?:外加|以及|再加|加上|[加和及与跟另])[0-9０-９一二三四五六七八九十两几]")
+"""Two counts joined by a conjunction (7个车站加1个隧道): the answer is one of them, unless the question asks for
+more than one thing (`_ASKS_SEVERAL`: 体长和翼展分别是多少 -> 约70cm及137cm)."""
+_ASKS_SEVERAL = re.compile(r"分别|各|[和及与加跟]")
+RUN_ON_FLAGS = frozenset({"i", "l", "v", "vd", "d", "p", "c"})
+"""jieba POS flags of words that run a name on into its sentence (陈志昆如数家珍: idiom, verb, adverb, preposition,
+conjunction)."""
 
 
 def misfits(question: QuestionAnalysis, text: str) -> bool:
@@ -54,7 +61,7 @@ def misfits(question: QuestionAnalysis, text: str) -> bool:
     if kind in COUNTED or kind == "date":
         return _misfits_numeric(question, text)
     if kind == "person":
-        return _NAME_BREAK.search(text) is not None
+        return _NAME_BREAK.search(text) is not None or _runs_past_name(text)
     if kind in ("organization", "place"):
         return _misfits_named(question.head, text)
     return False
@@ -73,6 +80,8 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         return _ASKS_DAY.search(question.text) is not None and _HAS_DAY.search(core) is None
     if _CLAUSE_BREAK.search(text) is not None or len(text) - numerals[-1].end() > MAX_UNIT_CHARS:
         return True
+    if _JOINED_COUNT.search(text) is not None and _ASKS_SEVERAL.search(question.text) is None:
+        return True
     group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
     if group is None:
         if question.unit is None and POPULATION in question.text:
@@ -84,6 +93,16 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         if other not in question.text:
             counted = counted.replace(other, "")
     return not any(ch in group for ch in counted)
+
+
+def _runs_past_name(text: str) -> bool:
+    """A person answer that goes on past its last name (2+ characters, tagged nr*) into a verb, idiom or function
+    word of 2+ characters (陈志昆如数家珍): the name, not the clause, is the answer."""
+    tagged = posseg(text)
+    last = max((i for i, (w, flag) in enumerate(tagged) if flag.startswith("nr") and len(w) >= 2), default=None)
+    if last is None:
+        return False
+    return any(len(w) >= 2 and flag in RUN_ON_FLAGS for w, flag in tagged[last + 1 :])
 
 
 def _misfits_named(head: str | None, text: str) -> bool:
@@ -115,4 +134,3 @@ def complete_unit(question: QuestionAnalysis, text: str, start: int, end: int) -
     if question.qtype in COUNTED and question.unit and unit == question.unit[-1]:
         return end + 1
     return end
-
