@@ -61,6 +61,8 @@ class Candidate:
     text: str
     window: int = 0
     untyped: bool = False
+    unsupported: bool = False
+    """Its passage lacks a year the question names: penalised like `untyped`, and never answered."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
     from tqdm import tqdm
 
     from qa.reader.answer_shape import misfits
+    from qa.reader.constraints import lacks_year, named_years
     from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, NeuralReader, locate, predict_spans
     from qa.reader.question import analyse
 
@@ -97,10 +100,12 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
         passages = pipe.retrieve(item.question, max(pipe.settings.top_k, pipe.settings.read_k))[: pipe.settings.read_k]
         spans = predict_spans(reader.qa, item.question, [p.text for p in passages], every_window)
         cands = []
+        years = named_years(item.question)
         for s in spans:
             article, a, b = locate(s, passages, pipe.index.doc_by_id, analysis)
             text = article[a:b]
-            cands.append(Candidate(s.passage, s.score, s.null, text, s.window, misfits(analysis, text)))
+            unsupported = lacks_year(years, passages[s.passage].text)
+            cands.append(Candidate(s.passage, s.score, s.null, text, s.window, misfits(analysis, text), unsupported))
         evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None
         rows.append({"id": item.id, "answers": list(item.answers), "type": item.type, "keywords": bool(analysis.keywords),
                      "evidence": evidence.score if evidence is not None else 0.0, "candidates": cands})
@@ -117,10 +122,10 @@ def outcome(
         answer = None
         cands = [c for c in row["candidates"] if w is None or c.window < w]
         if cands and row["keywords"]:
-            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped else 0.0))
+            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped or c.unsupported else 0.0))
             margin = best.score - best.null
             conf = 1.0 / (1.0 + math.exp(-margin)) if margin > -700 else 0.0
-            if conf >= t and (g is None or row["evidence"] >= g):
+            if conf >= t and not best.unsupported and (g is None or row["evidence"] >= g):
                 answer = best.text
         if row["answers"]:
             n_ans += 1

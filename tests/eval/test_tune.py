@@ -57,3 +57,11 @@ def test_the_penalty_across_two_sets_is_the_best_mean_and_keeps_the_rest_of_the_
     assert chosen == 2.0  # set one needs p > 1.5, set two p < 2.5
     assert scores[0.0] == [0.0, 1.0] and scores[2.0] == [1.0, 1.0] and scores[5.0] == [1.0, 0.0]
     assert penalty_across(best, [helped])[0] == 2.0  # ties go to the smaller penalty
+
+
+def test_a_span_from_a_passage_without_the_asked_year_loses_and_is_never_answered() -> None:
+    moved = [_row(["98.62%"], [Candidate(0, 6.0, 0.0, "87.55%", unsupported=True), Candidate(1, 5.0, 0.0, "98.62%")])]
+    assert outcome(moved, a=0.0, t=0.5, g=None).f1 == 0.0
+    assert outcome(moved, a=0.0, t=0.5, g=None, p=2.0).f1 == 1.0
+    unanswerable = [_row([], [Candidate(0, 9.0, 0.0, "253名", unsupported=True)])]
+    assert outcome(unanswerable, a=0.0, t=0.5, g=None).abstention == 1.0

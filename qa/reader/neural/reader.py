@@ -3,8 +3,9 @@
 Each passage becomes one or more windows (`windows.py`); the model's start/end logits give every window's best
 span and its no-answer score (`decode.py`). The answer is the best span over all passages; its confidence is
 sigmoid(span score - no-answer score of its window), and the reader abstains below the threshold fitted on
-held-out validation data (recorded in the artefact's manifest), or when its evidence gate is set and the rule
-reader's evidence score is below it.
+held-out validation data (recorded in the artefact's manifest), when the best span's passage lacks a year the
+question names (`qa.reader.constraints`), or when its evidence gate is set and the rule reader's evidence score is
+below it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
 from embeddings.tokenize import words
 from qa.reader.answer_shape import complete_unit, misfits
+from qa.reader.constraints import lacks_year, named_years
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
 from qa.reader.neural.windows import make_windows
@@ -124,7 +126,8 @@ class AnswerPolicy:
     """Read at most this many windows (see `DecodeOptions.max_windows`)."""
     type_penalty: float = 0.0
     """Subtracted from the score of a span that does not have the shape the question asks for
-    (`qa.reader.answer_shape.misfits`: 莲前派出所的面积 should not be answered 大、人口多)."""
+    (`qa.reader.answer_shape.misfits`: 莲前派出所的面积 should not be answered 大、人口多), or whose passage lacks a
+    year the question names."""
 
 
 TYPED_SPANS_PER_WINDOW = 5
@@ -168,12 +171,13 @@ class NeuralReader:
         if not spans:
             return None
         penalty = self.policy.type_penalty
+        years = named_years(question.text)
 
         def ranked(s: SpanScore) -> float:
             value = s.score - self.rank_weight * math.log1p(s.passage)
             if penalty:
                 text, a, b = locate(s, passages, documents, question)
-                if misfits(question, text[a:b]):
+                if misfits(question, text[a:b]) or lacks_year(years, passages[s.passage].text):
                     value -= penalty
             return value
 
@@ -186,7 +190,9 @@ class NeuralReader:
             scored = self.evidence.read(question, passages, documents)
             evidence = scored.score if scored is not None else 0.0
         score = round(confidence(best.margin), 4)
-        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold)
+        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or lacks_year(
+            years, passage.text
+        )
         return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained)
 
 

@@ -46,6 +46,16 @@ def test_a_local_hugging_face_qa_model_answers_with_exact_offsets(tiny_dir: Path
     assert doc.text[result.sentence_start : result.sentence_end] == "全国共设置公安派出所4万余个。"
 
 
+def test_a_passage_without_the_year_the_question_names_is_not_answered(tiny_dir: Path, model_cache_dir: Path) -> None:
+    qa = load_qa_model(str(tiny_dir), model_cache_dir)
+    doc = Document("d1", "a.txt", "标题", "2023年，" + ARTICLE)
+    passages = [_passage(doc, 0, len(doc.text))]
+    asked = NeuralReader(qa).read(analyse("2023年全国共设置多少个派出所？"), passages, {"d1": doc})
+    other = NeuralReader(qa).read(analyse("2021年全国共设置多少个派出所？"), passages, {"d1": doc})
+    assert asked is not None and not asked.abstained
+    assert other is not None and other.abstained and (other.start, other.end) == (asked.start, asked.end)
+
+
 def test_a_missing_model_is_one_line(tmp_path: Path, model_cache_dir: Path) -> None:
     with pytest.raises(ReaderModelError, match="not a directory"):
         load_qa_model(str(tmp_path / "nowhere"), model_cache_dir)
