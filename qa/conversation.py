@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from qa.dialogue.context import Context, TurnRecord, answer_entity
-from qa.dialogue.entities import Entity, Gazetteer, gazetteer_for, mentions
+from qa.dialogue.entities import Entity, Gazetteer, gazetteer_for, mentions, named_in
 from qa.dialogue.forms import TurnForm, read_form
 from qa.dialogue.prefer import prefer
 from qa.dialogue.rewrite import Rewrite, rewrites
@@ -168,9 +168,11 @@ class Conversation:
         read = passages[: pipe.settings.read_k]
         scored = self._evidence.read(analysis, read, pipe.index.doc_by_id) if analysis.keywords else None
         cite = answer.citations[0] if answer.citations else None
+        article = pipe.index.doc_by_id.get(cite.doc_id) if cite is not None else None
         return Reading(
             rewrite, answer, misfit=misfits(analysis, answer.text), evidence=scored.score if scored is not None else 0.0,
             elsewhere=bool(preferred) and cite is not None and cite.doc_id not in preferred,
+            unmentioned=bool(rewrite.subject) and article is not None and not named_in(str(rewrite.subject), article.text),
         )
 
     @property
@@ -215,14 +217,16 @@ class Reading:
     """The rule reader's evidence score for the rewrite (None: not checked)."""
     elsewhere: bool = False
     """Answered from another article than the previous answer's."""
+    unmentioned: bool = False
+    """The article the answer comes from never names the rewrite's subject (栾城交警; `named_in`)."""
 
     @property
     def answers(self) -> bool:
-        """Whether the reading's answer is given: the reader answered and, for a rewrite, the span fits it and the
-        evidence reaches EVIDENCE_GATE."""
+        """Whether the reading's answer is given: the reader answered and, for a rewrite, the span fits it, its
+        article mentions the rewrite's subject and the evidence reaches EVIDENCE_GATE."""
         if self.answer.text is None:
             return False
-        return not self.misfit and (self.evidence is None or self.evidence >= EVIDENCE_GATE)
+        return not self.misfit and not self.unmentioned and (self.evidence is None or self.evidence >= EVIDENCE_GATE)
 
 
 def _pick(options: list[Reading], rank_penalty: float) -> tuple[Rewrite | None, Answer]:

@@ -353,3 +353,13 @@ def gazetteer_for(index: object) -> Gazetteer:
             gazetteer = Gazetteer.from_documents(documents)
         _CACHE[id(index)] = (weakref.ref(index), gazetteer)
         return gazetteer
+
+
+_TIME_LEAD = re.compile(r"^(?:今年|去年|明年|当年|近年|[0-9]{4}年|[0-9]{1,2}月份?|以来|来)+")
+"""Time words a subject may start with (今年安各庄派出所): not part of the name an article gives."""
+
+
+def named_in(subject: str, text: str) -> bool:
+    """Whether `text` names `subject`, leading time words aside (今年安各庄派出所 -> 安各庄派出所)."""
+    core = _TIME_LEAD.sub("", subject) or subject
+    return core in text

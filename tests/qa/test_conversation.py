@@ -113,6 +113,14 @@ def test_a_rewrite_answer_that_misfits_or_lacks_evidence_is_not_given() -> None:
     assert chosen is fits.rewrite and answer.text == "16平方公里"
 
 
+def test_a_rewrite_answered_from_an_article_that_never_names_its_subject_is_not_given() -> None:
+    away = _reading("“江克栋站”", 0.99, "a", evidence=0.9, unmentioned=True)
+    chosen, answer = _pick([away], 0.0)
+    assert answer.text is None and answer.candidate == "“江克栋站”"
+    named = _reading("7个车站", 0.8, "b", evidence=0.9)
+    assert _pick([away, named], 0.0)[0] is named.rewrite
+
+
 def test_a_later_reading_answered_from_another_article_yields_to_one_that_stays() -> None:
     first = _reading("5万余人", 0.9, "a", evidence=0.6)
     away = _reading("5.5万余名", 1.0, "b", evidence=0.6, elsewhere=True)

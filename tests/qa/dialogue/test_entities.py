@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.dialogue.entities import Gazetteer, mentions, org_names, short_name
+from qa.dialogue.entities import Gazetteer, mentions, named_in, org_names, short_name
 
 
 @dataclass
@@ -69,3 +69,10 @@ def test_a_large_index_gets_a_lazy_gazetteer_that_reads_articles_on_demand(monke
     for doc in DOCS:
         g.subjects_of(doc.doc_id)
     assert g.subjects == eager.subjects and set(g.names) <= set(eager.names)
+
+
+def test_a_subject_is_named_in_a_text_leading_time_words_aside() -> None:
+    article = "今年以来，安各庄派出所共调解纠纷120起。"
+    assert named_in("今年安各庄派出所", article) and named_in("安各庄派出所", article)
+    assert not named_in("栾城交警", article)
+    assert named_in("今年", "今年")  # nothing but time words: the subject itself
