@@ -50,6 +50,11 @@ _JOINED_COUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万�
 """Two counts joined by a conjunction (7个车站加1个隧道): the answer is one of them, unless the question asks for
 more than one thing (`_ASKS_SEVERAL`: 体长和翼展分别是多少 -> 约70cm及137cm)."""
 _ASKS_SEVERAL = re.compile(r"分别|各|[和及与加跟]")
+_TIME_UNIT = re.compile(r"^[多余]?(?:年|个月|月|天|日|小时|分钟|周|星期)")
+_TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|周|星期)")
+_RATIO_ASKED = re.compile(r"百分|率|比例|比重|占比|%|％|成")
+"""A count asked in a measure word (多少场, 几所) is not a stretch of time (23年来) unless the question names a time
+unit after its wh-word (多少个小时), nor a percentage (18.1%) unless it asks for a share."""
 RUN_ON_FLAGS = frozenset({"i", "l", "v", "vd", "d", "p", "c"})
 """jieba POS flags of words that run a name on into its sentence (陈志昆如数家珍: idiom, verb, adverb, preposition,
 conjunction)."""
@@ -82,6 +87,8 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         return True
     if _JOINED_COUNT.search(text) is not None and _ASKS_SEVERAL.search(question.text) is None:
         return True
+    if question.unit and question.qtype == "number" and _misfits_unit(question.text, text[numerals[-1].end() :]):
+        return True
     group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
     if group is None:
         if question.unit is None and POPULATION in question.text:
@@ -93,6 +100,13 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         if other not in question.text:
             counted = counted.replace(other, "")
     return not any(ch in group for ch in counted)
+
+
+def _misfits_unit(question: str, unit: str) -> bool:
+    """A count asked in a measure word given as a stretch of time or a percentage the question does not ask for."""
+    if _TIME_UNIT.match(unit) is not None and _TIME_ASKED.search(question) is None:
+        return True
+    return unit.startswith(("%", "％")) and _RATIO_ASKED.search(question) is None
 
 
 def _runs_past_name(text: str) -> bool:
