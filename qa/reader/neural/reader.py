@@ -190,8 +190,8 @@ class NeuralReader:
             scored = self.evidence.read(question, passages, documents)
             evidence = scored.score if scored is not None else 0.0
         score = round(confidence(best.margin), 4)
-        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or lacks_year(
-            years, passage.text
+        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or (
+            self.abstain_threshold > 0 and lacks_year(years, passage.text)  # threshold 0: always answer
         )
         return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained)
 

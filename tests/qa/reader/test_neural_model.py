@@ -47,6 +47,8 @@ def test_a_local_hugging_face_qa_model_answers_with_exact_offsets(tiny_dir: Path
 
 
 def test_a_passage_without_the_year_the_question_names_is_not_answered(tiny_dir: Path, model_cache_dir: Path) -> None:
+    from qa.reader.neural.reader import AnswerPolicy
+
     qa = load_qa_model(str(tiny_dir), model_cache_dir)
     doc = Document("d1", "a.txt", "标题", "2023年，" + ARTICLE)
     passages = [_passage(doc, 0, len(doc.text))]
@@ -54,6 +56,8 @@ def test_a_passage_without_the_year_the_question_names_is_not_answered(tiny_dir:
     other = NeuralReader(qa).read(analyse("2021年全国共设置多少个派出所？"), passages, {"d1": doc})
     assert asked is not None and not asked.abstained
     assert other is not None and other.abstained and (other.start, other.end) == (asked.start, asked.end)
+    always = NeuralReader(qa, policy=AnswerPolicy(0.0)).read(analyse("2021年全国共设置多少个派出所？"), passages, {"d1": doc})
+    assert always is not None and not always.abstained  # threshold 0 (paragraph-given evaluation): always answers
 
 
 def test_a_missing_model_is_one_line(tmp_path: Path, model_cache_dir: Path) -> None:
