@@ -62,7 +62,7 @@ class Candidate:
     window: int = 0
     untyped: bool = False
     unsupported: bool = False
-    """Its passage lacks a year the question names: penalised like `untyped`, and never answered."""
+    """Its passage lacks a year the question names: never answered."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def outcome(
         answer = None
         cands = [c for c in row["candidates"] if w is None or c.window < w]
         if cands and row["keywords"]:
-            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped or c.unsupported else 0.0))
+            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped else 0.0))
             margin = best.score - best.null
             conf = 1.0 / (1.0 + math.exp(-margin)) if margin > -700 else 0.0
             if conf >= t and not best.unsupported and (g is None or row["evidence"] >= g):

@@ -126,8 +126,7 @@ class AnswerPolicy:
     """Read at most this many windows (see `DecodeOptions.max_windows`)."""
     type_penalty: float = 0.0
     """Subtracted from the score of a span that does not have the shape the question asks for
-    (`qa.reader.answer_shape.misfits`: 莲前派出所的面积 should not be answered 大、人口多), or whose passage lacks a
-    year the question names."""
+    (`qa.reader.answer_shape.misfits`: 莲前派出所的面积 should not be answered 大、人口多)."""
 
 
 TYPED_SPANS_PER_WINDOW = 5
@@ -177,7 +176,7 @@ class NeuralReader:
             value = s.score - self.rank_weight * math.log1p(s.passage)
             if penalty:
                 text, a, b = locate(s, passages, documents, question)
-                if misfits(question, text[a:b]) or lacks_year(years, passages[s.passage].text):
+                if misfits(question, text[a:b]):
                     value -= penalty
             return value
 
