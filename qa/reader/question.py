@@ -15,7 +15,8 @@ _WH_PHRASE = re.compile(
     r"(?:多少|几|哪一?|什么)(?:[个名人起次家所辆条项支组场处位座户件元倍年天月岁号日点种些批路](?!口)|小时|分钟|人次|时候|时间)?"
 )
 # 哪个派出所 / 什么队伍 / 叫什么: the head noun the answer ends with.
-_ASKED_HEAD = re.compile(r"(?:哪个|哪一个|哪家|哪座|哪所|哪支|哪条|什么)([\u4e00-\u9fff]{1,4}?)(?=[？?，。的是在有]|$)")
+_ASKED_HEAD = re.compile(r"(?:哪个|哪一个|哪家|哪座|哪所|哪支|哪条|什么)(?![是叫为样])([\u4e00-\u9fff]{1,4}?)(?=[？?，。的是在有]|$)")
+"""什么 followed by a copula (什么是派出所？) asks for a definition: no head noun, the term stays a keyword."""
 _NAMING = r"(?:的名字)?(?:叫什么名字|是什么名字|叫什么|叫啥|名叫什么|被称为什么|称作什么|称为什么)"
 _NAMED_HEAD = re.compile(r"([\u4e00-\u9fff]{1,3}?)" + _NAMING)
 
@@ -59,9 +60,14 @@ def analyse(question: str) -> QuestionAnalysis:
         head = asked.group(1)
         stripped = stripped[: asked.start()] + "，" + stripped[asked.end() :]
     stripped = re.sub(_NAMING, "，", stripped)
-    keywords = []
-    for token in tokenize(_WH_PHRASE.sub("，", stripped)):
+    keywords = _keywords(stripped) or _keywords(question)  # a question that is all head (在什么单位工作) keeps its words
+    return QuestionAnalysis(question, qtype, unit, keywords, head)
+
+
+def _keywords(text: str) -> list[str]:
+    keywords: list[str] = []
+    for token in tokenize(_WH_PHRASE.sub("，", text)):
         if _WH.search(token) or token in keywords:
             continue
         keywords.append(token)
-    return QuestionAnalysis(question, qtype, unit, keywords, head)
+    return keywords

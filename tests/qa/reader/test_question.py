@@ -8,3 +8,12 @@ def test_analyse_unit_and_keywords() -> None:
     assert "民警" in analysis.keywords and "多少" not in analysis.keywords
     assert analyse("辖区有多少人口？").unit is None
     assert "人口" in analyse("辖区有多少人口？").keywords  # 多少人 is not the wh-phrase of 多少人口
+
+
+def test_a_definition_question_keeps_its_term_and_a_question_that_is_all_head_keeps_its_words() -> None:
+    defined = analyse("什么是代数群？")
+    assert defined.head is None and defined.keywords == ["代数", "群"]  # 是代数群 is not a head noun
+    assert analyse("什么是派出所？").keywords == ["派出所"]
+    unit = analyse("他在什么单位工作？")
+    assert unit.keywords and "工作" in unit.keywords  # never left with nothing to search for
+    assert analyse("厦门莲前派出所属于哪个分局？").keywords == ["厦门", "莲前", "派出所", "属于"]  # the head still goes
