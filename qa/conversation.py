@@ -168,7 +168,7 @@ class Conversation:
         read = passages[: pipe.settings.read_k]
         scored = self._evidence.read(analysis, read, pipe.index.doc_by_id) if analysis.keywords else None
         cite = answer.citations[0] if answer.citations else None
-        article = pipe.index.doc_by_id.get(cite.doc_id) if cite is not None else None
+        article = pipe.document(cite.doc_id) if cite is not None else None
         return Reading(
             rewrite, answer, misfit=misfits(analysis, answer.text), evidence=scored.score if scored is not None else 0.0,
             elsewhere=bool(preferred) and cite is not None and cite.doc_id not in preferred,

@@ -4,8 +4,8 @@ The transformer reader's span scores know the passage but not the kind of answer
 answer (莲前派出所的面积 answered 大、人口多, 副所长是谁 answered with three names) loses the policy's
 `type_penalty`, so that the best-scoring span of the right shape wins among each window's top spans. The
 checks are deliberately loose (a span that fails them is unlikely, not impossible, to be right) and use only
-the question's parsed type, head noun and wording (and, for a person, jieba's POS tags). `complete_unit` extends a span that stops one character short
-of the unit the question asks in (2012 -> 2012年).
+the question's parsed type, head noun and wording (and, for a person, jieba's POS tags). `complete_unit` extends
+a span that stops one character short of the unit the question asks in (2012 -> 2012年).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ another unit (16平方公里, 3个繁华商圈)."""
 _APPROX = "多余左右约近"
 """Words around a count that are not its unit (15万多, 3万左右)."""
 COUNTED = frozenset({"number", "duration"})
-_JOINED_COUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两零〇半几][^0-9０-９]{1,4}?(?:外加|以及|再加|加上|[加和及与跟另])[0-9０-９一二三四五六七八九十两几]")
+_JOINED_COUNT = re.compile(NUMERAL.pattern + r"[^0-9０-９]{1,4}?(?:外加|以及|再加|加上|[加和及与跟另])[0-9０-９一二三四五六七八九十两几]")
 """Two counts joined by a conjunction (7个车站加1个隧道): the answer is one of them, unless the question asks for
 more than one thing (`_ASKS_SEVERAL`: 体长和翼展分别是多少 -> 约70cm及137cm)."""
 _ASKS_SEVERAL = re.compile(r"分别|各|[和及与加跟]")
