@@ -55,6 +55,12 @@ _TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|�
 _RATIO_ASKED = re.compile(r"百分|率|比例|比重|占比|%|％|成")
 """A count asked in a measure word (多少场, 几所) is not a stretch of time (23年来) unless the question names a time
 unit after its wh-word (多少个小时), nor a percentage (18.1%) unless it asks for a share."""
+CLASSIFIERS = frozenset("个座所家条项支组场处户件辆起次")
+_MEASURE = re.compile(
+    r"^[多余约近]?(?:平方|立方)?(?:厘|毫|微|纳|英|海|美|港|日|欧|人民币)?(?:米|公里|里|公顷|亩|元|吨|公斤|克|斤|升|度|瓦|伏|尺|寸|磅|盎司|镑|卡|焦|帕|赫)"
+)
+"""A count asked in a classifier (多少个车站) is not a measurement (582千米 -> 米 after the numerals) unless the
+question names that unit too; no CMRC/DRCD gold answer of the 265 asked in a classifier is one."""
 RUN_ON_FLAGS = frozenset({"i", "l", "v", "vd", "d", "p", "c"})
 """jieba POS flags of words that run a name on into its sentence (陈志昆如数家珍: idiom, verb, adverb, preposition,
 conjunction)."""
@@ -87,7 +93,7 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         return True
     if _JOINED_COUNT.search(text) is not None and _ASKS_SEVERAL.search(question.text) is None:
         return True
-    if question.unit and question.qtype == "number" and _misfits_unit(question.text, text[numerals[-1].end() :]):
+    if question.unit and question.qtype == "number" and _misfits_unit(question, text[numerals[-1].end() :]):
         return True
     group = next((g for g in UNIT_GROUPS if question.unit and question.unit[-1] in g), None)
     if group is None:
@@ -102,11 +108,16 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
     return not any(ch in group for ch in counted)
 
 
-def _misfits_unit(question: str, unit: str) -> bool:
-    """A count asked in a measure word given as a stretch of time or a percentage the question does not ask for."""
-    if _TIME_UNIT.match(unit) is not None and _TIME_ASKED.search(question) is None:
+def _misfits_unit(question: QuestionAnalysis, unit: str) -> bool:
+    """A count asked in a measure word given as a stretch of time, a percentage the question does not ask for, or
+    (asked in a classifier) a measurement in a unit the question does not name."""
+    asked = question.text
+    if _TIME_UNIT.match(unit) is not None and _TIME_ASKED.search(asked) is None:
         return True
-    return unit.startswith(("%", "％")) and _RATIO_ASKED.search(question) is None
+    if unit.startswith(("%", "％")) and _RATIO_ASKED.search(asked) is None:
+        return True
+    measure = _MEASURE.match(unit) if question.unit and question.unit[-1] in CLASSIFIERS else None
+    return measure is not None and measure.group(0).lstrip(_APPROX) not in asked
 
 
 def _runs_past_name(text: str) -> bool:
