@@ -200,7 +200,7 @@ def _for_turn(answer: Answer, plan: Plan, chosen: Rewrite | None) -> Answer:
     if plan.kind == "dangling":
         return dataclasses.replace(answer, message=DANGLING)
     if chosen is not None and answer.text is None:
-        return dataclasses.replace(answer, message=f"{NOT_FOUND}（理解为：{chosen.text}）")
+        return dataclasses.replace(answer, message=f"{answer.message or NOT_FOUND}（理解为：{chosen.text}）")
     return answer
 
 

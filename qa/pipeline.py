@@ -36,6 +36,15 @@ MODEL_DENSE_WEIGHT = 1.0
 NOT_FOUND = "资料中没有找到答案：检索到的文章没有明确说明这一点。"
 
 
+def not_found(result: ReaderResult | None) -> str:
+    """Why there is no answer: the passage of the span the reader would give does not mention the year asked
+    about, or the generic NOT_FOUND."""
+    if result is not None and result.missing_years:
+        years = "、".join(f"{year}年" for year in result.missing_years)
+        return f"资料中没有找到答案：可能的答案所在的段落没有提到{years}，说的不一定是这一年的情况。"
+    return NOT_FOUND
+
+
 def _encoder(settings: QASettings) -> TextEncoder:
     """The configured encoder, falling back to the built-in one (with a warning) when it is not available offline."""
     from embeddings.encoders import load_encoder, resolve_encoder_spec
@@ -187,7 +196,7 @@ class QAPipeline:
             score=result.score if result is not None else 0.0,
             citations=citations,
             passages=passages,
-            message=None if answered else NOT_FOUND,
+            message=None if answered else not_found(result),
             encoder=self.index.manifest["encoder"]["name"], reader=self.reader_name, retrieval=self.retrieval_mode,
             query=query,
             understood_as=reader_question if reader_question and reader_question != question else None,

@@ -85,6 +85,9 @@ class ReaderResult:
     else; the reader abstains when it is below its `evidence_threshold` as well."""
     abstained: bool = False
     """True when the reader abstains (`abstains`): the span is then only the candidate it would have given."""
+    missing_years: tuple[str, ...] = ()
+    """Years the question names that the span's passage does not mention; the reader then abstains (the year gate,
+    `qa.reader.constraints`) and the bot says so instead of a bare not-found."""
 
     def text(self, document: Document) -> str:
         """The span's text in its article."""

@@ -18,4 +18,9 @@ def named_years(question: str) -> tuple[str, ...]:
 
 def lacks_year(years: tuple[str, ...], passage: str) -> bool:
     """Whether some year of `years` does not occur in `passage`."""
-    return any(year not in passage for year in years)
+    return bool(missing_years(years, passage))
+
+
+def missing_years(years: tuple[str, ...], passage: str) -> tuple[str, ...]:
+    """The years of `years` that `passage` does not mention (what the bot tells the user it did not find)."""
+    return tuple(year for year in years if year not in passage)

@@ -83,3 +83,14 @@ def test_evidence_gate_is_the_readers_own_unless_configured(seed_pipeline) -> No
         assert answer.text is None and answer.candidate == "4万余个"
     else:  # no evidence reported (the rule reader's score is the evidence itself): no separate gate
         assert answer.text == "4万余个"
+
+
+def test_a_year_the_closest_passage_lacks_is_named_in_the_not_found_message() -> None:
+    from qa.pipeline import NOT_FOUND, not_found
+    from qa.types import Passage, ReaderResult
+
+    passage = Passage("d1", "a.txt", "标题", "d1#0", 0, 17, "2023年有253名民警因公牺牲。", 1.0)
+    gated = ReaderResult(passage, 9, 13, 0, 17, 0.9, abstained=True, missing_years=("2022",))
+    assert not_found(gated) == "资料中没有找到答案：可能的答案所在的段落没有提到2022年，说的不一定是这一年的情况。"
+    assert not_found(ReaderResult(passage, 9, 13, 0, 17, 0.2, abstained=True)) == NOT_FOUND
+    assert not_found(None) == NOT_FOUND

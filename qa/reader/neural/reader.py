@@ -19,7 +19,7 @@ from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
 from embeddings.tokenize import words
 from qa.reader.answer_shape import complete_unit, misfits
-from qa.reader.constraints import lacks_year, named_years
+from qa.reader.constraints import missing_years, named_years
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
 from qa.reader.neural.windows import make_windows
@@ -171,28 +171,33 @@ class NeuralReader:
             return None
         penalty = self.policy.type_penalty
         years = named_years(question.text)
+        located: dict[int, tuple[str, int, int]] = {}
+
+        def place(s: SpanScore) -> tuple[str, int, int]:
+            if id(s) not in located:
+                located[id(s)] = locate(s, passages, documents, question)
+            return located[id(s)]
 
         def ranked(s: SpanScore) -> float:
             value = s.score - self.rank_weight * math.log1p(s.passage)
             if penalty:
-                text, a, b = locate(s, passages, documents, question)
+                text, a, b = place(s)
                 if misfits(question, text[a:b]):
                     value -= penalty
             return value
 
         best = max(spans, key=ranked)
         passage = passages[best.passage]
-        text, start, end = locate(best, passages, documents, question)
+        text, start, end = place(best)
         s_start, s_end = sentence_bounds(text, start, end, passage.start, passage.end)
         evidence = None
         if self.evidence is not None:
             scored = self.evidence.read(question, passages, documents)
             evidence = scored.score if scored is not None else 0.0
         score = round(confidence(best.margin), 4)
-        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or (
-            self.abstain_threshold > 0 and lacks_year(years, passage.text)  # threshold 0: always answer
-        )
-        return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained)
+        missing = missing_years(years, passage.text) if self.abstain_threshold > 0 else ()  # 0: always answer
+        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or bool(missing)
+        return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained, missing)
 
 
 def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

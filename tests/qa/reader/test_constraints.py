@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.reader.constraints import lacks_year, named_years
+from qa.reader.constraints import lacks_year, missing_years, named_years
 
 
 def test_the_years_a_question_names() -> None:
@@ -18,3 +18,10 @@ def test_a_passage_without_the_named_year_lacks_it() -> None:
     assert not lacks_year(("2023",), "2023年，全国公安机关有253名民警因公牺牲。")
     assert lacks_year(("2020", "2021"), "2021年共有1206万余起。")
     assert not lacks_year((), "任何段落")
+
+
+def test_the_years_a_passage_does_not_mention() -> None:
+    passage = "2023年，全国公安机关有253名民警因公牺牲。"
+    assert missing_years(("2022",), passage) == ("2022",)
+    assert missing_years(("2023",), passage) == ()
+    assert missing_years(("2022", "2023"), passage) == ("2022",)

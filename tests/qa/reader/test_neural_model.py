@@ -56,6 +56,7 @@ def test_a_passage_without_the_year_the_question_names_is_not_answered(tiny_dir:
     other = NeuralReader(qa).read(analyse("2021年全国共设置多少个派出所？"), passages, {"d1": doc})
     assert asked is not None and not asked.abstained
     assert other is not None and other.abstained and (other.start, other.end) == (asked.start, asked.end)
+    assert other.missing_years == ("2021",) and asked.missing_years == ()
     always = NeuralReader(qa, policy=AnswerPolicy(0.0)).read(analyse("2021年全国共设置多少个派出所？"), passages, {"d1": doc})
     assert always is not None and not always.abstained  # threshold 0 (paragraph-given evaluation): always answers
 
