@@ -128,3 +128,18 @@ def test_a_later_reading_answered_from_another_article_yields_to_one_that_stays(
     assert _pick([away, first], 0.0)[0] is away.rewrite  # the most plausible reading may leave the article
     chosen, answer = _pick([_reading(None, 0.01, "a"), away], 0.0)  # … a later one yields even to an abstention
     assert chosen.how == "a" and answer.text is None
+
+
+def test_a_rewritten_turn_keeps_the_readers_reason_for_abstaining() -> None:
+    from qa.conversation import Plan, _for_turn
+    from qa.dialogue.forms import TurnForm
+    from qa.pipeline import NOT_FOUND
+    from qa.types import Answer
+
+    rewrite = Rewrite("2022年莲前派出所有多少名民警？", "莲前派出所", "subject")
+    plan = Plan("2022年它有多少名民警？", TurnForm("2022年它有多少名民警？"), (), "follow-up", (rewrite,))
+    why = "资料中没有找到答案：可能的答案所在的段落没有提到2022年，说的不一定是这一年的情况。"
+    told = _for_turn(Answer("2022年它有多少名民警？", None, 0.9, message=why), plan, rewrite)
+    assert told.message == f"{why}（理解为：{rewrite.text}）"
+    bare = _for_turn(Answer("2022年它有多少名民警？", None, 0.2), plan, rewrite)
+    assert bare.message == f"{NOT_FOUND}（理解为：{rewrite.text}）"
