@@ -85,7 +85,7 @@ def test_evidence_gate_is_the_readers_own_unless_configured(seed_pipeline) -> No
         assert answer.text == "4万余个"
 
 
-def test_a_year_the_closest_passage_lacks_is_named_in_the_not_found_message() -> None:
+def test_a_year_the_answers_passage_lacks_is_named_in_the_not_found_message() -> None:
     from qa.pipeline import NOT_FOUND, not_found
     from qa.types import Passage, ReaderResult
 
