@@ -19,6 +19,10 @@ from qa.text.question_types import GOLD_TYPES, answer_type, gold_type
         ("民警是怎么找到孩子的？", "method"),
         ("莲前派出所辖区的面积呢？", "number"),
         ("找回手机用了多长时间？", "duration"),
+        ("全省高中学业水平考试是哪几天？", "date"),
+        ("开角龙亚科生存在哪个时代？", "date"),
+        ("佛科留斯系统将星系分为哪几个种类？", "list"),
+        ("他去过几个国家？", "number"),
     ],
 )
 def test_answer_type(question: str, qtype: str) -> None:
