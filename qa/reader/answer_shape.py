@@ -2,7 +2,8 @@
 
 The transformer reader's span scores know the passage but not the kind of answer; a span that cannot be the
 answer (莲前派出所的面积 answered 大、人口多, 副所长是谁 answered with three names) loses the policy's
-`type_penalty`, so that the best-scoring span of the right shape wins among each window's top spans. The
+`type_penalty`, so that the best-scoring span of the right shape wins among each window's top spans (and, with
+`misfit_gate`, the reader abstains when even the best one lacks it). The
 checks are deliberately loose (a span that fails them is unlikely, not impossible, to be right) and use only
 the question's parsed type, head noun and wording (and, for a person, jieba's POS tags). `complete_unit` extends
 a span that stops one character short of the unit the question asks in (2012 -> 2012年).
@@ -20,7 +21,8 @@ _CLAUSE_BREAK = re.compile(r"[、，；;。！？!?\n]|(?<![0-9])[,:：]|[,:：]
 """Punctuation between clauses or list items; a comma or colon between digits (1,000 / 3:2) is not one."""
 _NAME_BREAK = re.compile(r"[、，,；;：:。！？!?\n“”\"《》（）()]")
 _QUOTES = "“”\"‘’《》「」『』"
-_DATE_END = re.compile(r"(?:[0-9０-９一二三四五六七八九十〇零年月日号时分秒初末底代前后间旬朝期季节夜晚晨]|世纪|上午|下午|中午)$")
+_DATE_END = re.compile(r"(?:[0-9０-９一二三四五六七八九十〇零年月日号时分秒初末底代前后间旬朝期季节夜晚晨多许]|世纪|上午|下午|中午|左右)$")
+"""How a date or time ends (2022年6月, 战国时期, 5点多, 10时许)."""
 _ERA = re.compile(r"[朝代纪期季节春夏秋冬夜晚晨旬]|时候|时代|年间|当年|今年|去年|明年|前夕|以来")
 """Time words a date may be given in without a numeral (唐朝, 战国时期, 秋季, 当年)."""
 _ASKS_DAY = re.compile(r"哪一?天|哪一?日|哪几天|几号|几日|几月几")
@@ -46,10 +48,14 @@ another unit (16平方公里, 3个繁华商圈)."""
 _APPROX = "多余左右约近"
 """Words around a count that are not its unit (15万多, 3万左右)."""
 COUNTED = frozenset({"number", "duration"})
-_JOINED_COUNT = re.compile(NUMERAL.pattern + r"[^0-9０-９]{1,4}?(?:外加|以及|再加|加上|[加和及与跟另])[0-9０-９一二三四五六七八九十两几]")
-"""Two counts joined by a conjunction (7个车站加1个隧道): the answer is one of them, unless the question asks for
-more than one thing (`_ASKS_SEVERAL`: 体长和翼展分别是多少 -> 约70cm及137cm)."""
-_ASKS_SEVERAL = re.compile(r"分别|各|[和及与加跟]")
+_CHANGE = r"(?:上升|增长|增加|提高|提升|下降|降低|减少|跃升|攀升|回落)(?:至|到|为)|[增升降减跌涨]至|变为|变成"
+_JOINED_COUNT = re.compile(
+    NUMERAL.pattern + r"[^0-9０-９]{1,4}?(?:外加|以及|再加|加上|[加和及与跟另]|" + _CHANGE + r")了?[0-9０-９一二三四五六七八九十两几]"
+)
+"""Two counts joined by a conjunction (7个车站加1个隧道) or a change (87.55%上升至2021年的98.62%): the answer is one of
+them, unless the question asks for more than one thing or for the change (`_ASKS_SEVERAL`: 体长和翼展分别是多少 ->
+约70cm及137cm). A range (50至53枚) is one answer."""
+_ASKS_SEVERAL = re.compile(r"分别|各|[和及与加跟]|变化|从")
 _TIME_UNIT = re.compile(r"^[多余]?(?:年|个月|月|天|日|小时|分钟|周|星期)")
 _TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|周|星期)")
 _RATIO_ASKED = re.compile(r"百分|率|比例|比重|占比|%|％|成")
@@ -61,14 +67,42 @@ _MEASURE = re.compile(
 )
 """A count asked in a classifier (多少个车站) is not a measurement (582千米 -> 米 after the numerals) unless the
 question names that unit too; no CMRC/DRCD gold answer of the 265 asked in a classifier is one."""
+ONE_LINE = frozenset({"number", "duration", "date", "person", "organization", "place"})
+"""Answer types whose answer never runs over a line break (a headline and its dateline): no CMRC/DRCD gold answer of
+the 6,955 to such questions does."""
+_ASKS_AGE = re.compile(r"岁数|年纪|几岁|多少岁|多大年龄|多大了")
+"""An age (多大岁数) is given in 岁 or as a bare number, not as a year (2008年): all 13 CMRC/DRCD gold answers are."""
 RUN_ON_FLAGS = frozenset({"i", "l", "v", "vd", "d", "p", "c"})
 """jieba POS flags of words that run a name on into its sentence (陈志昆如数家珍: idiom, verb, adverb, preposition,
 conjunction)."""
 
 
+OFFICES = (
+    "所长", "局长", "队长", "书记", "主任", "经理", "总统", "主席", "教练", "校长", "市长", "省长", "县长", "村长",
+    "总理", "部长", "院长", "社长", "会长", "董事长", "总裁", "教导员", "政委", "站长",
+)
+_ASKED_OFFICE = re.compile("(" + "|".join(OFFICES) + r")(?:的名字)?(?:是谁|叫什么|是哪位|是何人|为谁|由谁)")
+OFFICE_REACH = 40
+"""A person asked by office (所长是谁) is named within this many characters of the office: all 35 CMRC/DRCD gold
+answers to such questions are."""
+
+
+def unfit(question: QuestionAnalysis, article: str, start: int, end: int) -> bool:
+    """Whether the span `article[start:end]` cannot answer `question`: it `misfits`, or it is a person asked by
+    office (所长是谁) with no mention of that office within OFFICE_REACH characters (驻社区民警王银)."""
+    return misfits(question, article[start:end]) or _lacks_office(question, article, start, end)
+
+
+def _lacks_office(question: QuestionAnalysis, article: str, start: int, end: int) -> bool:
+    asked = _ASKED_OFFICE.search(question.text) if question.qtype == "person" else None
+    return asked is not None and asked.group(1) not in article[max(0, start - OFFICE_REACH) : end + OFFICE_REACH]
+
+
 def misfits(question: QuestionAnalysis, text: str) -> bool:
     """Whether `text` does not have the shape of an answer to `question` (see the module docstring)."""
     kind = question.qtype
+    if kind in ONE_LINE and "\n" in text.strip():
+        return True
     if kind in COUNTED or kind == "date":
         return _misfits_numeric(question, text)
     if kind == "person":
@@ -80,16 +114,13 @@ def misfits(question: QuestionAnalysis, text: str) -> bool:
 
 def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
     numerals = list(NUMERAL.finditer(text))
-    if question.qtype == "date" and not numerals:
-        return _ERA.search(text) is None
+    if question.qtype == "date":
+        return _misfits_date(question, text, bool(numerals))
     if not numerals:
         return True
-    if question.qtype == "date":
-        core = text.strip(_QUOTES)
-        if _DATE_END.search(core) is None:
-            return True
-        return _ASKS_DAY.search(question.text) is not None and _HAS_DAY.search(core) is None
     if _CLAUSE_BREAK.search(text) is not None or len(text) - numerals[-1].end() > MAX_UNIT_CHARS:
+        return True
+    if _ASKS_AGE.search(question.text) and "岁" not in text and text[numerals[-1].end() :].strip(_APPROX):
         return True
     if _JOINED_COUNT.search(text) is not None and _ASKS_SEVERAL.search(question.text) is None:
         return True
@@ -106,6 +137,15 @@ def _misfits_numeric(question: QuestionAnalysis, text: str) -> bool:
         if other not in question.text:
             counted = counted.replace(other, "")
     return not any(ch in group for ch in counted)
+
+
+def _misfits_date(question: QuestionAnalysis, text: str, has_numeral: bool) -> bool:
+    if not has_numeral:
+        return _ERA.search(text) is None
+    core = text.strip(_QUOTES)
+    if _DATE_END.search(core) is None:
+        return True
+    return _ASKS_DAY.search(question.text) is not None and _HAS_DAY.search(core) is None
 
 
 def _misfits_unit(question: QuestionAnalysis, unit: str) -> bool:

@@ -33,6 +33,9 @@ from qa.reader.question import analyse
         ("辖区有多少家企业？", "2万元"),
         ("厦门莲前派出所属于哪个分局？", "福建省厦门市公安局莲前派出所"),
         ("他住在哪个社区？", "社区民警说：\n侨福社区"),
+        ("2012年人民群众安全感是多少？", "87.55%上升至2021年的98.62%"),
+        ("马怀龙今年多大岁数？", "2008年"),
+        ("考试是哪几天？", "平山交警护航保障考试\n\n河北法制报讯（张昊）12月7日至9日"),
     ],
 )
 def test_a_span_of_the_wrong_shape_misfits(question: str, span: str) -> None:
@@ -73,6 +76,12 @@ def test_a_span_of_the_wrong_shape_misfits(question: str, span: str) -> None:
         ("民警刘海在哪个单位工作？", "襄州区分局刑侦大队"),
         ("“枫桥经验”发源于哪里？", "浙江诸暨枫桥"),
         ("为什么要这样做？", "因为群众需要，所以这样做"),
+        ("王银5月1日早上几点就起床了？", "5点多"),
+        ("交警帮群众推车是哪天？", "12月5日10时许"),
+        ("此鱼的侧线鳞片数有多少？", "50至53枚"),
+        ("人民群众安全感从多少上升到多少？", "87.55%上升至2021年的98.62%"),
+        ("马怀龙今年多大岁数？", "58岁"),
+        ("他去世时几岁？", "七十多"),
     ],
 )
 def test_a_plausible_answer_fits(question: str, span: str) -> None:
@@ -89,3 +98,15 @@ def test_a_span_one_token_short_of_the_asked_unit_is_completed() -> None:
     lines = text.index("8条")
     assert complete_unit(analyse("有多少个站？"), text, lines, lines + 1) == lines + 1  # 条 is not the 个 asked
     assert complete_unit(analyse("谁配备了民警？"), text, staff, staff + 2) == staff + 2  # not a count or date
+
+
+def test_a_person_asked_by_office_is_named_near_that_office() -> None:
+    from qa.reader.answer_shape import unfit
+
+    article = "棋盘井第一派出所所长李明介绍，近年来辖区变化很大。" + "辖区里居民很多，" * 6 + "驻社区民警王银就起床了。"
+    question = analyse("棋盘井第一派出所所长是谁？")
+    officer, resident = article.index("李明"), article.index("王银")
+    assert not unfit(question, article, officer, officer + 2)
+    assert unfit(question, article, resident, resident + 2)  # no 所长 within reach of 王银
+    assert not unfit(analyse("谁就起床了？"), article, resident, resident + 2)  # not asked by office
+    assert unfit(analyse("辖区有多少人口？"), article, resident, resident + 2)  # and every misfit is unfit
