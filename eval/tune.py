@@ -12,14 +12,15 @@ and the rule reader's evidence score are kept, then a grid is searched offline:
 - `max_windows` w: read only the first w windows (passage rank order); the smallest budget within
   SPEED_TOLERANCE of the best F1-all is chosen, since the reader's cost is linear in windows;
 - `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate);
-- `type_penalty` p: a span without the asked-for shape (`qa.reader.answer_shape`) loses p (the best
-  `TYPED_SPANS_PER_WINDOW` spans of each window are kept, as the reader does with a penalty).
+- `type_penalty` p: a span without the asked-for shape (`qa.reader.answer_shape.unfit`) loses p (the best
+  `TYPED_SPANS_PER_WINDOW` spans of each window are kept, as the reader does with a penalty);
+- `misfit_gate` m: also abstain when the best span, after the penalty, still lacks that shape.
 
-With `--squad FILE` (CMRC 2018 train, say) the penalty is chosen across two kinds of text: the rest of the
-policy is fitted on the gold set as above, then p is the one with the best mean of the two sets' F1-all, the
-second set being the tuning half of FILE's validation articles (never trained on) read by open retrieval over
-their paragraphs. Only p is chosen so: those questions are all answerable, so they would push the abstention
-threshold down for a reason that says nothing about questions the articles cannot answer.
+With `--squad FILE` (CMRC 2018 train, say) the penalty and the misfit gate are chosen across two kinds of text:
+the rest of the policy is fitted on the gold set as above, then (p, m) is the pair with the best mean of the two
+sets' F1-all, the second set being the tuning half of FILE's validation articles (never trained on) read by open
+retrieval over their paragraphs. Only (p, m) is chosen so: those questions are all answerable, so they would push
+the abstention threshold down for a reason that says nothing about questions the articles cannot answer.
 
 The objective is the mean over all questions of F1 (answerable, answered), 1 (unanswerable, abstained) or 0,
 the same "F1 over all" the evaluation reports. Ties go to the simpler policy (no gate, smaller a, t near 0.5).
@@ -47,6 +48,7 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 GATES: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 WINDOW_BUDGETS: tuple[int | None, ...] = (2, 3, 4, 6, 8, None)
 TYPE_PENALTIES = (0.0, 1.0, 2.0, 3.0, 5.0)
+MISFIT_GATES = (False, True)
 SPEED_TOLERANCE = 0.015
 """The smallest window budget whose best F1-all is within this of the best without a budget is chosen: on the
 165 questions of the tuning half 1.5 points of F1-all are two or three questions, well inside the sampling error
@@ -78,13 +80,14 @@ class Outcome:
     n: int
     max_windows: int | None = None
     type_penalty: float = 0.0
+    misfit_gate: bool = False
 
 
 def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict[str, Any]]:
     """Per question: the candidate spans of every retrieved passage and the rule reader's evidence score."""
     from tqdm import tqdm
 
-    from qa.reader.answer_shape import misfits
+    from qa.reader.answer_shape import unfit
     from qa.reader.constraints import lacks_year, named_years
     from qa.reader.neural.reader import TYPED_SPANS_PER_WINDOW, NeuralReader, locate, predict_spans
     from qa.reader.question import analyse
@@ -105,7 +108,8 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
             article, a, b = locate(s, passages, pipe.index.doc_by_id, analysis)
             text = article[a:b]
             unsupported = lacks_year(years, passages[s.passage].text)
-            cands.append(Candidate(s.passage, s.score, s.null, text, s.window, misfits(analysis, text), unsupported))
+            cands.append(Candidate(s.passage, s.score, s.null, text, s.window, unfit(analysis, article, a, b),
+                                   unsupported))
         evidence = rules.read(analysis, passages, pipe.index.doc_by_id) if analysis.keywords else None
         rows.append({"id": item.id, "answers": list(item.answers), "type": item.type, "keywords": bool(analysis.keywords),
                      "evidence": evidence.score if evidence is not None else 0.0, "candidates": cands})
@@ -113,7 +117,8 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
 
 
 def outcome(
-    rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None, w: int | None = None, p: float = 0.0
+    rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None, w: int | None = None, p: float = 0.0,
+    m: bool = False,
 ) -> Outcome:
     """The metrics of one policy over collected rows (`w`: only the spans of the first w windows)."""
     total = em = f1 = 0.0
@@ -125,7 +130,7 @@ def outcome(
             best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped else 0.0))
             margin = best.score - best.null
             conf = 1.0 / (1.0 + math.exp(-margin)) if margin > -700 else 0.0
-            if conf >= t and not best.unsupported and (g is None or row["evidence"] >= g):
+            if conf >= t and not best.unsupported and not (m and best.untyped) and (g is None or row["evidence"] >= g):
                 answer = best.text
         if row["answers"]:
             n_ans += 1
@@ -140,15 +145,15 @@ def outcome(
                 abst_un += 1
                 total += 1.0
     return Outcome(a, t, g, total / max(1, len(rows)), em / max(1, n_ans), f1 / max(1, n_ans),
-                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w, p)
+                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w, p, m)
 
 
 def best_per_budget(grid: Sequence[Outcome], budgets: Sequence[int | None]) -> dict[int | None, Outcome]:
     """The best policy of each window budget; ties go to no gate, a smaller rank weight, a threshold nearer 0.5."""
     return {
         w: max((o for o in grid if o.max_windows == w),
-               key=lambda o: (round(o.f1_all, 6), o.evidence is None, -o.type_penalty, -o.rank_weight,
-                              -abs(o.threshold - 0.5)))
+               key=lambda o: (round(o.f1_all, 6), o.evidence is None, not o.misfit_gate, -o.type_penalty,
+                              -o.rank_weight, -abs(o.threshold - 0.5)))
         for w in budgets
     }
 
@@ -156,8 +161,8 @@ def best_per_budget(grid: Sequence[Outcome], budgets: Sequence[int | None]) -> d
 def search(rows: Sequence[dict[str, Any]], budgets: Sequence[int | None] = (None,)) -> tuple[Outcome, list[Outcome]]:
     """Every policy of the grid, and the best: the smallest window budget whose best F1-all is within
     SPEED_TOLERANCE of the best of any budget (see `best_per_budget` for ties within a budget)."""
-    grid = [outcome(rows, a, t, g, w, p) for w in budgets for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES
-            for p in TYPE_PENALTIES]
+    grid = [outcome(rows, a, t, g, w, p, m) for w in budgets for a in RANK_WEIGHTS for t in THRESHOLDS for g in GATES
+            for p in TYPE_PENALTIES for m in MISFIT_GATES]
     bests = best_per_budget(grid, budgets)
     top = max(o.f1_all for o in bests.values())
     fast = [w for w, o in bests.items() if o.f1_all >= top - SPEED_TOLERANCE]
@@ -177,14 +182,22 @@ def squad_rows(squad: Path, out: Path, settings: Any, progress: bool = True) -> 
     return collect(pipe, items, progress)
 
 
-def penalty_across(best: Outcome, sets: Sequence[Sequence[dict[str, Any]]]) -> tuple[float, dict[float, list[float]]]:
-    """The type penalty with the best mean F1-all over `sets`, the rest of `best`'s policy fixed; ties go to the
-    smaller penalty. Also every penalty's F1-all per set."""
+Shape = tuple[float, bool]
+"""A type penalty and whether the misfit gate is on."""
+
+
+def shape_across(
+    best: Outcome, sets: Sequence[Sequence[dict[str, Any]]]
+) -> tuple[Shape, dict[Shape, list[float]]]:
+    """The (type penalty, misfit gate) pair with the best mean F1-all over `sets`, the rest of `best`'s policy
+    fixed; ties go to no gate, then the smaller penalty. Also every pair's F1-all per set."""
+    pairs = [(p, m) for p in TYPE_PENALTIES for m in MISFIT_GATES]
     scores = {
-        p: [outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, p).f1_all for rows in sets]
-        for p in TYPE_PENALTIES
+        (p, m): [outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, p, m).f1_all
+                 for rows in sets]
+        for p, m in pairs
     }
-    chosen = max(TYPE_PENALTIES, key=lambda p: (round(sum(scores[p]) / len(sets), 6), -p))
+    chosen = max(pairs, key=lambda pm: (round(sum(scores[pm]) / len(sets), 6), not pm[1], -pm[0]))
     return chosen, scores
 
 
@@ -210,23 +223,24 @@ def main(argv: list[str] | None = None) -> int:
     items = [i for i in load_gold(args.gold) if half_of(i.id) == args.half]
     rows = collect(pipe, items)
     best, grid = search(rows, WINDOW_BUDGETS)
-    across: dict[float, list[float]] | None = None
+    across: dict[Shape, list[float]] | None = None
     if args.squad is not None:
         other = squad_rows(args.squad, args.out / f"squad-{args.squad.stem}", settings)
-        penalty, across = penalty_across(best, [rows, other])
-        best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, penalty)
+        (penalty, gate), across = shape_across(best, [rows, other])
+        best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, penalty, gate)
     current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold,
-                      pipe.reader.options.max_windows, pipe.reader.policy.type_penalty)
+                      pipe.reader.options.max_windows, pipe.reader.policy.type_penalty, pipe.reader.policy.misfit_gate)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"tune-{args.half}.json").write_text(
         json.dumps({"gold": str(args.gold), "half": args.half, "questions": len(items), "best": asdict(best),
                     "current": asdict(current), "squad": str(args.squad) if args.squad else None,
-                    "penalty_f1_all": across, "grid": [asdict(o) for o in grid]}, indent=1) + "\n", encoding="utf-8",
+                    "shape_f1_all": None if across is None else {f"{p}/{m}": v for (p, m), v in across.items()},
+                    "grid": [asdict(o) for o in grid]}, indent=1) + "\n", encoding="utf-8",
     )
     def line(name: str, o: Outcome) -> str:
         ab = "-" if o.abstention is None else f"{100 * o.abstention:.1f}"
         return (f"{name:<8} windows {o.max_windows!s:<4} rank_weight {o.rank_weight:<4} threshold {o.threshold:<5} "
-                f"evidence {o.evidence!s:<5} type_penalty {o.type_penalty:<4} "
+                f"evidence {o.evidence!s:<5} type_penalty {o.type_penalty:<4} misfit_gate {o.misfit_gate!s:<5} "
                 f"F1-all {100 * o.f1_all:.1f}  EM {100 * o.em:.1f}  F1 {100 * o.f1:.1f}  abstention {ab}  "
                 f"false abstention {100 * o.false_abstention:.1f}  ({o.n} q)")
 
@@ -236,18 +250,20 @@ def main(argv: list[str] | None = None) -> int:
     for w, o in best_per_budget(grid, WINDOW_BUDGETS).items():
         print(line(f"w={w}", o))
     if across is not None:
-        print(f"type penalty, F1-all on {args.gold.name} {args.half} half / {args.squad.name} validation tuning half:")
-        for p, (mine, theirs) in across.items():
-            print(f"  {p:<4} {100 * mine:.1f} / {100 * theirs:.1f}  mean {50 * (mine + theirs):.1f}")
+        print(f"type penalty / misfit gate, F1-all on {args.gold.name} {args.half} half / {args.squad.name} "
+              "validation tuning half:")
+        for (p, m), (mine, theirs) in across.items():
+            print(f"  {p:<4} {m!s:<5} {100 * mine:.1f} / {100 * theirs:.1f}  mean {50 * (mine + theirs):.1f}")
     if args.write:
         if args.half != "tuning":
             raise SystemExit("--write stores a policy fitted on the tuning half only")
         from qa.reader.neural.model import DEFAULT_ARTEFACT, write_policy
 
         policy = {"threshold": best.threshold, "rank_weight": best.rank_weight, "evidence_threshold": best.evidence,
-                  "max_windows": best.max_windows, "type_penalty": best.type_penalty,
+                  "max_windows": best.max_windows, "type_penalty": best.type_penalty, "misfit_gate": best.misfit_gate,
                   "fitted_on": f"{args.gold.name}, tuning half ({len(items)} questions), python -m eval.tune"
-                  + (f"; type_penalty also on {args.squad.name} validation articles, tuning half" if args.squad else ""),
+                  + (f"; type_penalty and misfit_gate also on {args.squad.name} validation articles, tuning half"
+                     if args.squad else ""),
                   "f1_all": round(best.f1_all, 4)}
         write_policy(DEFAULT_ARTEFACT, policy)
         print(f"policy written to {DEFAULT_ARTEFACT / 'manifest.json'}")

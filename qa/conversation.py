@@ -19,7 +19,7 @@ from qa.dialogue.forms import TurnForm, read_form
 from qa.dialogue.prefer import prefer
 from qa.dialogue.rewrite import Rewrite, rewrites
 from qa.pipeline import NOT_FOUND, QAPipeline
-from qa.reader.answer_shape import misfits
+from qa.reader.answer_shape import misfits, unfit
 from qa.reader.evidence import EvidenceScorer
 from qa.reader.question import analyse
 from qa.reader.rules import RULES_ABSTAIN_THRESHOLD, RuleReader
@@ -169,8 +169,10 @@ class Conversation:
         scored = self._evidence.read(analysis, read, pipe.index.doc_by_id) if analysis.keywords else None
         cite = answer.citations[0] if answer.citations else None
         article = pipe.document(cite.doc_id) if cite is not None else None
+        misfit = (unfit(analysis, article.text, cite.start, cite.end) if article is not None and cite is not None
+                  else misfits(analysis, answer.text))
         return Reading(
-            rewrite, answer, misfit=misfits(analysis, answer.text), evidence=scored.score if scored is not None else 0.0,
+            rewrite, answer, misfit=misfit, evidence=scored.score if scored is not None else 0.0,
             elsewhere=bool(preferred) and cite is not None and cite.doc_id not in preferred,
             unmentioned=bool(rewrite.subject) and article is not None and not named_in(str(rewrite.subject), article.text),
         )
@@ -212,7 +214,7 @@ class Reading:
     rewrite: Rewrite | None
     answer: Answer
     misfit: bool = False
-    """The span does not have the shape the rewrite asks for (`qa.reader.answer_shape.misfits`)."""
+    """The span does not have the shape the rewrite asks for (`qa.reader.answer_shape.unfit`)."""
     evidence: float | None = None
     """The rule reader's evidence score for the rewrite (None: not checked)."""
     elsewhere: bool = False

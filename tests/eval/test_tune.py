@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eval.gold import half_of, load_gold
-from eval.tune import DEFAULT_GOLD, Candidate, outcome, penalty_across, search
+from eval.tune import DEFAULT_GOLD, Candidate, outcome, search, shape_across
 
 
 def _row(answers: list[str], cands: list[Candidate], evidence: float = 1.0) -> dict[str, object]:
@@ -53,10 +53,21 @@ def test_the_penalty_across_two_sets_is_the_best_mean_and_keeps_the_rest_of_the_
     helped = [_row(["16平方公里"], [Candidate(0, 6.0, 0.0, "大、人口多", untyped=True), Candidate(0, 4.5, 0.0, "16平方公里")])]
     hurt = [_row(["唐朝"], [Candidate(0, 6.0, 0.0, "唐朝", untyped=True), Candidate(0, 3.5, 0.0, "公元")]) for _ in range(2)]
     best = outcome(helped, a=0.0, t=0.5, g=None, p=5.0)
-    chosen, scores = penalty_across(best, [helped, hurt])
-    assert chosen == 2.0  # set one needs p > 1.5, set two p < 2.5
-    assert scores[0.0] == [0.0, 1.0] and scores[2.0] == [1.0, 1.0] and scores[5.0] == [1.0, 0.0]
-    assert penalty_across(best, [helped])[0] == 2.0  # ties go to the smaller penalty
+    chosen, scores = shape_across(best, [helped, hurt])
+    assert chosen == (2.0, False)  # set one needs p > 1.5, set two p < 2.5 and no gate
+    assert scores[(0.0, False)] == [0.0, 1.0] and scores[(2.0, False)] == [1.0, 1.0] and scores[(5.0, False)] == [1.0, 0.0]
+    assert scores[(2.0, True)] == [1.0, 0.0]  # the gate withholds set two's right but misshapen answer
+    assert shape_across(best, [helped])[0] == (2.0, False)  # ties go to no gate, then the smaller penalty
+
+
+def test_the_misfit_gate_abstains_when_no_span_has_the_asked_for_shape() -> None:
+    rows = [_row([], [Candidate(0, 6.0, 0.0, "辖区学校", untyped=True)]),
+            _row(["7个"], [Candidate(0, 6.0, 0.0, "582千米", untyped=True), Candidate(0, 5.0, 0.0, "7个")])]
+    without, gated = outcome(rows, a=0.0, t=0.5, g=None, p=2.0), outcome(rows, a=0.0, t=0.5, g=None, p=2.0, m=True)
+    assert without.abstention == 0.0 and gated.abstention == 1.0
+    assert without.f1 == gated.f1 == 1.0  # a span of the right shape is still answered
+    best, _ = search(rows)
+    assert best.misfit_gate and best.f1_all == 1.0
 
 
 def test_a_span_from_a_passage_without_the_asked_year_is_never_answered() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from embeddings.documents import Document
 from embeddings.sentences import sentence_spans
 from embeddings.tokenize import words
-from qa.reader.answer_shape import complete_unit, misfits
+from qa.reader.answer_shape import complete_unit, unfit
 from qa.reader.constraints import missing_years, named_years
 from qa.reader.neural.decode import SpanScore, window_spans
 from qa.reader.neural.model import QAModel
@@ -126,7 +126,9 @@ class AnswerPolicy:
     """Read at most this many windows (see `DecodeOptions.max_windows`)."""
     type_penalty: float = 0.0
     """Subtracted from the score of a span that does not have the shape the question asks for
-    (`qa.reader.answer_shape.misfits`: 莲前派出所的面积 should not be answered 大、人口多)."""
+    (`qa.reader.answer_shape.unfit`: 莲前派出所的面积 should not be answered 大、人口多)."""
+    misfit_gate: bool = False
+    """Also abstain when the best span, after the penalty, still does not have that shape (几所学校 -> 辖区学校)."""
 
 
 TYPED_SPANS_PER_WINDOW = 5
@@ -143,6 +145,7 @@ def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
     return AnswerPolicy(
         float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate),
         None if windows is None else int(windows), float(policy.get("type_penalty", 0.0)),
+        bool(policy.get("misfit_gate", False)),
     )
 
 
@@ -169,22 +172,24 @@ class NeuralReader:
         spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
         if not spans:
             return None
-        penalty = self.policy.type_penalty
+        penalty, gate = self.policy.type_penalty, self.policy.misfit_gate
         years = named_years(question.text)
         located: dict[int, tuple[str, int, int]] = {}
+        checked: dict[int, bool] = {}
 
         def place(s: SpanScore) -> tuple[str, int, int]:
             if id(s) not in located:
                 located[id(s)] = locate(s, passages, documents, question)
             return located[id(s)]
 
+        def misshapen(s: SpanScore) -> bool:
+            if id(s) not in checked:
+                checked[id(s)] = unfit(question, *place(s))
+            return checked[id(s)]
+
         def ranked(s: SpanScore) -> float:
             value = s.score - self.rank_weight * math.log1p(s.passage)
-            if penalty:
-                text, a, b = place(s)
-                if misfits(question, text[a:b]):
-                    value -= penalty
-            return value
+            return value - penalty if penalty and misshapen(s) else value
 
         best = max(spans, key=ranked)
         passage = passages[best.passage]
@@ -195,8 +200,10 @@ class NeuralReader:
             scored = self.evidence.read(question, passages, documents)
             evidence = scored.score if scored is not None else 0.0
         score = round(confidence(best.margin), 4)
-        missing = missing_years(years, passage.text) if self.abstain_threshold > 0 else ()  # 0: always answer
-        abstained = abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or bool(missing)
+        gated = self.abstain_threshold > 0  # 0: always answer, neither gate applies
+        missing = missing_years(years, passage.text) if gated else ()
+        abstained = (abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or bool(missing)
+                     or (gate and gated and misshapen(best)))
         return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained, missing)
 
 

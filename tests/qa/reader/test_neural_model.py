@@ -3,6 +3,7 @@ factory answers with the rule reader instead."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -61,6 +62,26 @@ def test_a_passage_without_the_year_the_question_names_is_not_answered(tiny_dir:
     assert always is not None and not always.abstained  # threshold 0 (paragraph-given evaluation): always answers
 
 
+def test_the_misfit_gate_withholds_a_span_of_the_wrong_shape(tiny_dir: Path, model_cache_dir: Path) -> None:
+    from qa.reader.neural.reader import AnswerPolicy
+
+    qa = load_qa_model(str(tiny_dir), model_cache_dir)
+    doc = Document("d1", "a.txt", "标题", ARTICLE)
+    passages = [_passage(doc, 0, len(doc.text))]
+    question = analyse("莲前派出所所长是谁？")  # no 所长 in the article: no span can answer it
+    policy = AnswerPolicy(0.5, 0.0, None, None, 5.0)
+    plain = NeuralReader(qa, policy=policy).read(question, passages, {"d1": doc})
+    gated = NeuralReader(qa, policy=dataclasses.replace(policy, misfit_gate=True)).read(question, passages, {"d1": doc})
+    assert plain is not None and gated is not None and (plain.start, plain.end) == (gated.start, gated.end)
+    assert not plain.abstained and gated.abstained
+    always = dataclasses.replace(policy, threshold=0.0, misfit_gate=True)
+    kept = NeuralReader(qa, policy=always).read(question, passages, {"d1": doc})
+    assert kept is not None and not kept.abstained  # threshold 0 (paragraph-given evaluation): always answers
+    fits = NeuralReader(qa, policy=dataclasses.replace(policy, misfit_gate=True)).read(
+        analyse("全国共设置多少个派出所？"), passages, {"d1": doc})
+    assert fits is not None and not fits.abstained
+
+
 def test_a_missing_model_is_one_line(tmp_path: Path, model_cache_dir: Path) -> None:
     with pytest.raises(ReaderModelError, match="not a directory"):
         load_qa_model(str(tmp_path / "nowhere"), model_cache_dir)
@@ -87,6 +108,8 @@ def test_the_manifest_policy_sets_threshold_rank_weight_and_evidence_gate() -> N
     assert policy_of({"calibration": {"threshold": 0.8}}) == AnswerPolicy(0.8, 0.0, None)
     fitted = {"calibration": {"threshold": 0.8}, "policy": {"threshold": 0.6, "rank_weight": 1.0, "evidence_threshold": 0.2}}
     assert policy_of(fitted) == AnswerPolicy(0.6, 1.0, 0.2)  # the seed-tuned policy wins over the validation one
+    assert policy_of({"policy": {"type_penalty": 5.0, "misfit_gate": True}}).misfit_gate
+    assert not policy_of(fitted).misfit_gate
 
 
 def test_an_evidence_gate_scores_the_evidence_with_the_rule_reader(tiny_dir: Path, model_cache_dir: Path) -> None:
