@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from embeddings.tokenize import tokenize
+from embeddings.tokenize import posseg, tokenize
 from qa.text.question_types import answer_type as classify
 
 _UNIT = re.compile(r"(?:多少|几)(万|亿|千|百)?([个名人起次家所辆条项支组场处位座户件元倍年天月岁米里](?!口)|公里|千米|小时|分钟|人次|余)?")
@@ -64,10 +64,17 @@ def analyse(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(question, qtype, unit, keywords, head)
 
 
+NAME_FLAGS = ("nr", "ns", "nz")
+"""jieba POS flags of names: a name with 何 in it (何尊, 何荫棠, 萧何) is a keyword, not the question word 何."""
+_HE_ASKS = re.compile(r"^何(?:原因|用途|意义|作用|目的|区别|不同|关系|影响|特点|含义|变化|好处|功能|用处|种|时|处|地|人|事|年)")
+"""What jieba tags a name although it asks (因何原因, 有何用途: 何 as a surname)."""
+
+
 def _keywords(text: str) -> list[str]:
     keywords: list[str] = []
+    names = {w for w, flag in posseg(text) if flag.startswith(NAME_FLAGS) and not _HE_ASKS.match(w)} if "何" in text else set()
     for token in tokenize(_WH_PHRASE.sub("，", text)):
-        if _WH.search(token) or token in keywords:
+        if (_WH.search(token) and token not in names) or token in keywords:
             continue
         keywords.append(token)
     return keywords
