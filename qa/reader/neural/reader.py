@@ -172,7 +172,7 @@ class NeuralReader:
         spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
         if not spans:
             return None
-        penalty, gate = self.policy.type_penalty, self.policy.misfit_gate
+        penalty = self.policy.type_penalty
         years = named_years(question.text)
         located: dict[int, tuple[str, int, int]] = {}
         checked: dict[int, bool] = {}
@@ -200,10 +200,10 @@ class NeuralReader:
             scored = self.evidence.read(question, passages, documents)
             evidence = scored.score if scored is not None else 0.0
         score = round(confidence(best.margin), 4)
-        gated = self.abstain_threshold > 0  # 0: always answer, neither gate applies
-        missing = missing_years(years, passage.text) if gated else ()
+        may_abstain = self.abstain_threshold > 0  # 0: always answer, neither the year nor the misfit gate applies
+        missing = missing_years(years, passage.text) if may_abstain else ()
         abstained = (abstains(score, evidence, self.abstain_threshold, self.evidence_threshold) or bool(missing)
-                     or (gate and gated and misshapen(best)))
+                     or (may_abstain and self.policy.misfit_gate and misshapen(best)))
         return ReaderResult(passage, start, end, s_start, s_end, score, evidence, abstained, missing)
 
 
