@@ -85,17 +85,27 @@ _ASKED_OFFICE = re.compile("(" + "|".join(OFFICES) + r")(?:的名字)?(?:是谁|
 OFFICE_REACH = 40
 """A person asked by office (所长是谁) is named within this many characters of the office: all 35 CMRC/DRCD gold
 answers to such questions are."""
+DEPUTY = "副"
+"""Before an office it names the deputy (副所长), who answers for the office only when the question asks for him;
+all 35 of those gold answers have the office itself, without 副, within reach."""
 
 
 def unfit(question: QuestionAnalysis, article: str, start: int, end: int) -> bool:
     """Whether the span `article[start:end]` cannot answer `question`: it `misfits`, or it is a person asked by
-    office (所长是谁) with no mention of that office within OFFICE_REACH characters (驻社区民警王银)."""
+    office (所长是谁) with no mention of that office within OFFICE_REACH characters (驻社区民警王银); the deputy's
+    title (副所长) counts as a mention only when the question asks for the deputy (副所长是谁)."""
     return misfits(question, article[start:end]) or _lacks_office(question, article, start, end)
 
 
 def _lacks_office(question: QuestionAnalysis, article: str, start: int, end: int) -> bool:
     asked = _ASKED_OFFICE.search(question.text) if question.qtype == "person" else None
-    return asked is not None and asked.group(1) not in article[max(0, start - OFFICE_REACH) : end + OFFICE_REACH]
+    if asked is None:
+        return False
+    office = asked.group(1)
+    asks_deputy = question.text[max(0, asked.start() - len(DEPUTY)) : asked.start()] == DEPUTY
+    lo = max(0, start - OFFICE_REACH)
+    mentions = (lo + m.start() for m in re.finditer(re.escape(office), article[lo : end + OFFICE_REACH]))
+    return not any(asks_deputy or article[max(0, at - len(DEPUTY)) : at] != DEPUTY for at in mentions)
 
 
 def misfits(question: QuestionAnalysis, text: str) -> bool:

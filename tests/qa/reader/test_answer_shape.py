@@ -110,3 +110,13 @@ def test_a_person_asked_by_office_is_named_near_that_office() -> None:
     assert unfit(question, article, resident, resident + 2)  # no 所长 within reach of 王银
     assert not unfit(analyse("谁就起床了？"), article, resident, resident + 2)  # not asked by office
     assert unfit(analyse("辖区有多少人口？"), article, resident, resident + 2)  # and every misfit is unfit
+
+
+def test_the_deputy_does_not_answer_for_the_office_unless_asked_for() -> None:
+    from qa.reader.answer_shape import unfit
+
+    article = "牛街派出所副所长沈琦说，辖区居民很多。" + "辖区里居民很多，" * 6 + "所长王刚介绍了情况。"
+    deputy, chief = article.index("沈琦"), article.index("王刚")
+    assert unfit(analyse("牛街派出所所长是谁？"), article, deputy, deputy + 2)  # only 副所长 within reach
+    assert not unfit(analyse("牛街派出所所长是谁？"), article, chief, chief + 2)
+    assert not unfit(analyse("牛街派出所副所长是谁？"), article, deputy, deputy + 2)
