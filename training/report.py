@@ -31,7 +31,8 @@ def validation_rows(qa: Any, paragraphs: Sequence[Paragraph], limit: int | None,
     from tqdm import tqdm
 
     from qa.answer_match import exact_match, f1_score
-    from qa.reader.neural.reader import DecodeOptions, confidence, predict_spans, trim
+    from qa.reader.neural.reader import DecodeOptions, answer_bounds, confidence, predict_spans
+    from qa.reader.question import analyse
 
     options = DecodeOptions()
     pool = DistractorPool(paragraphs)
@@ -57,7 +58,7 @@ def validation_rows(qa: Any, paragraphs: Sequence[Paragraph], limit: int | None,
         spans = predict_spans(qa, question, [context], options)
         if spans:
             best = spans[0]
-            s, e = trim(context, best.start, best.end)
+            s, e = answer_bounds(analyse(question), context, best.start, best.end)
             pred, conf = context[s:e], confidence(best.margin)
         else:
             pred, conf = "", 0.0

@@ -29,6 +29,10 @@ from qa.types import Passage, Reader, ReaderResult, abstains
 DEFAULT_THRESHOLD = 0.5
 """Confidence threshold when the model's manifest records none (a model from elsewhere)."""
 _EDGE = set(" \t\n，。、；：？！,.;:?!·…—")
+_CLOSER = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "（": "）", "【": "】", "〈": "〉"}
+_OPENER = {close: open_ for open_, close in _CLOSER.items()}
+_FULL_WIDTH = str.maketrans("()", "（）")
+"""Brackets are matched whatever their width: articles mix them (（James M. Buchanan))."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,47 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     s, e = _strip_edges(text, start, end)
     if e - s > 1 and text[e - 1] == "的" and words(text[s:e])[-1] == "的":
         s, e = _strip_edges(text, s, e - 1)
+    s, e = balance_quotes(text, s, e)
     return (s, e) if e > s else (start, end)
+
+
+def balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) with a quote mark or bracket left open at an edge closed by the character next to it
+    (《三国演义 → 《三国演义》), or else dropped (“实名制 → 实名制); a closer first or an opener last is dropped."""
+    s, e = start, end
+    first = text[s].translate(_FULL_WIDTH) if e > s else ""
+    if first in _CLOSER and _left_open(text[s:e], first, _CLOSER[first]):
+        if e < len(text) and text[e].translate(_FULL_WIDTH) == _CLOSER[first]:
+            e += 1
+        else:
+            s, e = _strip_edges(text, s + 1, e)
+    last = text[e - 1].translate(_FULL_WIDTH) if e > s else ""
+    if last in _OPENER and _left_open(text[s:e][::-1], last, _OPENER[last]):
+        if s > 0 and text[s - 1].translate(_FULL_WIDTH) == _OPENER[last]:
+            s -= 1
+        else:
+            s, e = _strip_edges(text, s, e - 1)
+    while e > s and (_closes(text[s]) or _opens(text[e - 1])):
+        s, e = _strip_edges(text, s + _closes(text[s]), e - _opens(text[e - 1]))
+    return s, e
+
+
+def _opens(ch: str) -> bool:
+    return ch.translate(_FULL_WIDTH) in _CLOSER
+
+
+def _closes(ch: str) -> bool:
+    return ch.translate(_FULL_WIDTH) in _OPENER
+
+
+def _left_open(span: str, mark: str, partner: str) -> bool:
+    """Whether the `mark` that begins `span` is never matched by a `partner` within it."""
+    depth = 0
+    for ch in span.translate(_FULL_WIDTH):
+        depth += (ch == mark) - (ch == partner)
+        if depth == 0:
+            return False
+    return True
 
 
 def _strip_edges(text: str, s: int, e: int) -> tuple[int, int]:
@@ -68,15 +112,20 @@ def _strip_edges(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+def answer_bounds(question: QuestionAnalysis, text: str, start: int, end: int) -> tuple[int, int]:
+    """The [start, end) an answer shows for the model's span `text[start:end]`: trimmed, and completed with the unit
+    the question asks in (what the answer-type check, `eval.tune` and the training report judge)."""
+    start, end = trim(text, start, end)
+    return start, complete_unit(question, text, start, end)
+
+
 def locate(
     span: SpanScore, passages: Sequence[Passage], documents: Mapping[str, Document], question: QuestionAnalysis,
 ) -> tuple[str, int, int]:
-    """The article of `span` and the span's [start, end) in it, trimmed and completed with the unit the question asks
-    in (the text an answer shows, and what the answer-type check and `eval.tune` judge)."""
+    """The article of `span` and the span's `answer_bounds` in it."""
     passage = passages[span.passage]
     text = documents[passage.doc_id].text
-    start, end = trim(text, passage.start + span.start, passage.start + span.end)
-    return text, start, complete_unit(question, text, start, end)
+    return text, *answer_bounds(question, text, passage.start + span.start, passage.start + span.end)
 
 
 def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: DecodeOptions) -> list[SpanScore]:

@@ -57,6 +57,19 @@ def test_confidence_and_trim() -> None:
     assert trim("的", 0, 1) == (0, 1)
 
 
+def test_trim_closes_or_drops_a_quote_mark_left_open_at_an_edge() -> None:
+    def shown(text: str, answer: str) -> str:
+        start = text.index(answer)
+        return text[slice(*trim(text, start, start + len(answer)))]
+
+    assert shown("他读了《三国演义》这本书", "《三国演义") == "《三国演义》"  # closed by the next character
+    assert shown("他读了《三国演义》这本书", "三国演义》") == "《三国演义》"
+    assert shown("推行“实名制改革", "“实名制") == "实名制"  # nothing closes it: dropped
+    assert shown("罗索（Lossow）和费维格（Viehweger)。", "费维格（Viehweger)") == "费维格（Viehweger)"  # widths mix
+    assert shown("》改革“", "》改革“") == "改革"  # a closer first, an opener last
+    assert shown("《红楼梦》与《三国》", "《红楼梦》") == "《红楼梦》"  # balanced: unchanged
+
+
 def test_locate_gives_the_trimmed_span_in_the_article_that_the_type_check_judges() -> None:
     from embeddings.documents import Document
     from qa.reader.answer_shape import misfits
