@@ -14,7 +14,10 @@ and the rule reader's evidence score are kept, then a grid is searched offline:
 - `evidence` g: also abstain when the rule reader's keyword coverage of the best sentence is below g (or no gate);
 - `type_penalty` p: a span without the asked-for shape (`qa.reader.answer_shape.unfit`) loses p (the best
   `TYPED_SPANS_PER_WINDOW` spans of each window are kept, as the reader does with a penalty);
-- `misfit_gate` m: also abstain when the best span, after the penalty, still lacks that shape.
+- `misfit_gate` m: also abstain when the best span, after the penalty, still lacks that shape;
+- `stop_margin` s: read only the first window when its best span beats its no-answer score by s and has the
+  asked-for shape; the smallest s that loses no more than STOP_TOLERANCE of F1-all on any set is chosen
+  (`stop_across`), since a question stopped early costs one window instead of `max_windows`.
 
 With `--squad FILE` (CMRC 2018 train, say) the penalty and the misfit gate are chosen across two kinds of text:
 the rest of the policy is fitted on the gold set as above, then (p, m) is the pair with the best mean of the two
@@ -49,6 +52,10 @@ GATES: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 WINDOW_BUDGETS: tuple[int | None, ...] = (2, 3, 4, 6, 8, None)
 TYPE_PENALTIES = (0.0, 1.0, 2.0, 3.0, 5.0)
 MISFIT_GATES = (False, True)
+STOP_MARGINS: tuple[float | None, ...] = (None, 10.0, 8.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0)
+STOP_TOLERANCE = 0.005
+"""The smallest stop margin that loses at most this much F1-all on every set is chosen (less than one question
+in 165): stopping after the first window saves a window's reading and should change no answer."""
 SPEED_TOLERANCE = 0.015
 """The smallest window budget whose best F1-all is within this of the best without a budget is chosen: on the
 165 questions of the tuning half 1.5 points of F1-all are two or three questions, well inside the sampling error
@@ -81,6 +88,9 @@ class Outcome:
     max_windows: int | None = None
     type_penalty: float = 0.0
     misfit_gate: bool = False
+    stop_margin: float | None = None
+    stopped: float = 0.0
+    """The share of questions answered from the first window alone (see `stop_margin`)."""
 
 
 def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict[str, Any]]:
@@ -118,16 +128,26 @@ def collect(pipe: Any, items: Sequence[Any], progress: bool = True) -> list[dict
 
 def outcome(
     rows: Sequence[dict[str, Any]], a: float, t: float, g: float | None, w: int | None = None, p: float = 0.0,
-    m: bool = False,
+    m: bool = False, s: float | None = None,
 ) -> Outcome:
-    """The metrics of one policy over collected rows (`w`: only the spans of the first w windows)."""
+    """The metrics of one policy over collected rows (`w`: only the spans of the first w windows; `s`: only the
+    first window's when its best span's margin is at least s and it has the asked-for shape)."""
     total = em = f1 = 0.0
-    n_ans = n_un = abst_un = abst_ans = 0
+    n_ans = n_un = abst_un = abst_ans = stopped = 0
+
+    def ranked(c: Candidate) -> float:
+        return c.score - a * math.log1p(c.rank) - (p if c.untyped else 0.0)
+
     for row in rows:
         answer = None
         cands = [c for c in row["candidates"] if w is None or c.window < w]
+        first = [c for c in cands if c.window == 0]
+        if s is not None and first and len(first) < len(cands):
+            top = max(first, key=ranked)
+            if top.score - top.null >= s and not top.untyped:
+                cands, stopped = first, stopped + 1
         if cands and row["keywords"]:
-            best = max(cands, key=lambda c: c.score - a * math.log1p(c.rank) - (p if c.untyped else 0.0))
+            best = max(cands, key=ranked)
             margin = best.score - best.null
             conf = 1.0 / (1.0 + math.exp(-margin)) if margin > -700 else 0.0
             if conf >= t and not best.unsupported and not (m and best.untyped) and (g is None or row["evidence"] >= g):
@@ -145,7 +165,8 @@ def outcome(
                 abst_un += 1
                 total += 1.0
     return Outcome(a, t, g, total / max(1, len(rows)), em / max(1, n_ans), f1 / max(1, n_ans),
-                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w, p, m)
+                   abst_un / n_un if n_un else None, abst_ans / max(1, n_ans), len(rows), w, p, m, s,
+                   stopped / max(1, len(rows)))
 
 
 def best_per_budget(grid: Sequence[Outcome], budgets: Sequence[int | None]) -> dict[int | None, Outcome]:
@@ -201,6 +222,25 @@ def shape_across(
     return chosen, scores
 
 
+def stop_across(
+    best: Outcome, sets: Sequence[Sequence[dict[str, Any]]]
+) -> tuple[float | None, dict[float | None, list[Outcome]]]:
+    """The smallest stop margin such that it and every larger one keep F1-all on every set within STOP_TOLERANCE
+    of reading every window, the rest of `best`'s policy fixed (None when not even the largest does). Also every
+    margin's outcome per set."""
+    runs = {
+        s: [outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, best.type_penalty,
+                    best.misfit_gate, s) for rows in sets]
+        for s in STOP_MARGINS
+    }
+    chosen = None
+    for s in sorted((s for s in STOP_MARGINS if s is not None), reverse=True):
+        if any(o.f1_all < full.f1_all - STOP_TOLERANCE for o, full in zip(runs[s], runs[None], strict=True)):
+            break
+        chosen = s
+    return chosen, runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.tune", description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
@@ -228,19 +268,26 @@ def main(argv: list[str] | None = None) -> int:
         other = squad_rows(args.squad, args.out / f"squad-{args.squad.stem}", settings)
         (penalty, gate), across = shape_across(best, [rows, other])
         best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, penalty, gate)
+    sets = [rows] if args.squad is None else [rows, other]
+    stop, stops = stop_across(best, sets)
+    best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, best.type_penalty,
+                   best.misfit_gate, stop)
     current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold,
-                      pipe.reader.options.max_windows, pipe.reader.policy.type_penalty, pipe.reader.policy.misfit_gate)
+                      pipe.reader.options.max_windows, pipe.reader.policy.type_penalty, pipe.reader.policy.misfit_gate,
+                      pipe.reader.policy.stop_margin)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"tune-{args.half}.json").write_text(
         json.dumps({"gold": str(args.gold), "half": args.half, "questions": len(items), "best": asdict(best),
                     "current": asdict(current), "squad": str(args.squad) if args.squad else None,
                     "shape_f1_all": None if across is None else {f"{p}/{m}": v for (p, m), v in across.items()},
+                    "stop_margins": {str(s): [asdict(o) for o in runs] for s, runs in stops.items()},
                     "grid": [asdict(o) for o in grid]}, indent=1) + "\n", encoding="utf-8",
     )
     def line(name: str, o: Outcome) -> str:
         ab = "-" if o.abstention is None else f"{100 * o.abstention:.1f}"
         return (f"{name:<8} windows {o.max_windows!s:<4} rank_weight {o.rank_weight:<4} threshold {o.threshold:<5} "
                 f"evidence {o.evidence!s:<5} type_penalty {o.type_penalty:<4} misfit_gate {o.misfit_gate!s:<5} "
+                f"stop_margin {o.stop_margin!s:<4} "
                 f"F1-all {100 * o.f1_all:.1f}  EM {100 * o.em:.1f}  F1 {100 * o.f1:.1f}  abstention {ab}  "
                 f"false abstention {100 * o.false_abstention:.1f}  ({o.n} q)")
 
@@ -254,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
               "validation tuning half:")
         for (p, m), (mine, theirs) in across.items():
             print(f"  {p:<4} {m!s:<5} {100 * mine:.1f} / {100 * theirs:.1f}  mean {50 * (mine + theirs):.1f}")
+    names = [f"{args.gold.name} {args.half} half"] + ([f"{args.squad.name} validation tuning half"] if args.squad else [])
+    print("stop margin: F1-all and the share answered from the first window alone, on " + " / ".join(names) + ":")
+    for s, runs in stops.items():
+        cells = " / ".join(f"{100 * o.f1_all:.1f} ({100 * o.stopped:.0f} %)" for o in runs)
+        print(f"  {s!s:<5} {cells}" + ("  <- chosen" if s == stop else ""))
     if args.write:
         if args.half != "tuning":
             raise SystemExit("--write stores a policy fitted on the tuning half only")
@@ -261,8 +313,10 @@ def main(argv: list[str] | None = None) -> int:
 
         policy = {"threshold": best.threshold, "rank_weight": best.rank_weight, "evidence_threshold": best.evidence,
                   "max_windows": best.max_windows, "type_penalty": best.type_penalty, "misfit_gate": best.misfit_gate,
+                  "stop_margin": best.stop_margin,
                   "fitted_on": f"{args.gold.name}, tuning half ({len(items)} questions), python -m eval.tune"
-                  + (f"; type_penalty and misfit_gate also on {args.squad.name} validation articles, tuning half"
+                  + (f"; type_penalty, misfit_gate and stop_margin also on {args.squad.name} validation articles, "
+                     "tuning half"
                      if args.squad else ""),
                   "f1_all": round(best.f1_all, 4)}
         write_policy(DEFAULT_ARTEFACT, policy)

@@ -69,6 +69,12 @@ class QASettings(IndexSettings):
         description="The reader reads at most this many windows per question, in passage rank order (None: the "
         "reader's own, its manifest's policy, else every window of the read_k passages); its cost is linear in windows.",
     )
+    reader_stop_margin: float | None = Field(
+        default=None, ge=0.0,
+        description="The reader stops after the first window when its best span's margin over that window's no-answer "
+        "score reaches this and the span has the asked-for shape. None: the reader's own (its manifest's policy, "
+        "fitted by `python -m eval.tune --write`; else it reads every window).",
+    )
     reader_runtime: Literal["auto", "onnx", "torch"] = Field(
         default="auto",
         description="What runs the shipped reader: onnx (ONNX Runtime, exported into the model cache on first use; "

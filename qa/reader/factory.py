@@ -45,7 +45,7 @@ def _neural(scorer: EvidenceScorer, settings: QASettings) -> Reader:
     policy = policy_of(qa.manifest)
     configured = {
         "rank_weight": settings.reader_rank_weight, "threshold": settings.abstain_threshold,
-        "evidence_threshold": settings.evidence_threshold,
+        "evidence_threshold": settings.evidence_threshold, "stop_margin": settings.reader_stop_margin,
     }
     policy = dataclasses.replace(policy, **{k: v for k, v in configured.items() if v is not None})
     options = DecodeOptions(

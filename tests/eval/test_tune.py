@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eval.gold import half_of, load_gold
-from eval.tune import DEFAULT_GOLD, Candidate, outcome, search, shape_across
+from eval.tune import DEFAULT_GOLD, Candidate, outcome, search, shape_across, stop_across
 
 
 def _row(answers: list[str], cands: list[Candidate], evidence: float = 1.0) -> dict[str, object]:
@@ -75,3 +75,18 @@ def test_a_span_from_a_passage_without_the_asked_year_is_never_answered() -> Non
     assert outcome(kept, a=0.0, t=0.5, g=None, p=2.0).false_abstention == 1.0  # a gate, not a penalty: no other span
     unanswerable = [_row([], [Candidate(0, 9.0, 0.0, "253名", unsupported=True)])]
     assert outcome(unanswerable, a=0.0, t=0.5, g=None).abstention == 1.0
+
+
+def test_a_sure_first_window_stops_the_reading_and_the_stop_margin_is_chosen_without_loss() -> None:
+    sure = _row(["甲"], [Candidate(0, 9.0, 0.0, "甲", window=0), Candidate(1, 8.0, 0.0, "乙", window=1)])
+    # window 0 is fairly sure (margin 5) of a wrong span that window 1 outscores
+    fooled = _row(["丙"], [Candidate(0, 5.0, 0.0, "丁", window=0), Candidate(1, 7.0, 0.0, "丙", window=1)])
+    misshapen = _row(["戊"], [Candidate(0, 9.0, 0.0, "己", window=0, untyped=True), Candidate(1, 8.0, 0.0, "戊", window=1)])
+    rows = [sure, fooled, misshapen]
+    full = outcome(rows, 0.0, 0.5, None, p=3.0)
+    assert full.f1_all == 1.0 and full.stopped == 0.0
+    early = outcome(rows, 0.0, 0.5, None, p=3.0, s=6.0)
+    assert early.f1_all == 1.0 and early.stopped == 1 / 3  # only the sure row; a misshapen best never stops
+    assert outcome(rows, 0.0, 0.5, None, p=3.0, s=4.0).f1_all == 2 / 3  # margin 5 >= 4 stops the fooled row
+    chosen, runs = stop_across(full, [rows])
+    assert chosen == 6.0 and runs[6.0][0].stopped == 1 / 3  # 5 and below lose the fooled row

@@ -11,8 +11,9 @@ below it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from embeddings.documents import Document
@@ -128,8 +129,12 @@ def locate(
     return text, *answer_bounds(question, text, passage.start + span.start, passage.start + span.end)
 
 
-def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: DecodeOptions) -> list[SpanScore]:
-    """The best span of every window of every text, best first (offsets into each text)."""
+def predict_spans(
+    qa: QAModel, question: str, texts: Sequence[str], options: DecodeOptions,
+    enough: Callable[[list[SpanScore]], bool] | None = None,
+) -> list[SpanScore]:
+    """The best span of every window of every text, best first (offsets into each text). With `enough`, the first
+    window is read alone and the rest only when `enough` of its spans is false."""
     if not texts:
         return []
     windows = make_windows(qa.tokenizer, question, texts, options.max_length, options.stride)
@@ -138,12 +143,15 @@ def predict_spans(qa: QAModel, question: str, texts: Sequence[str], options: Dec
     if options.max_windows is not None and len(windows) > options.max_windows:
         windows = _rows(windows, 0, options.max_windows)
     spans: list[SpanScore] = []
-    for lo in range(0, len(windows), options.batch_size):
-        hi = min(lo + options.batch_size, len(windows))
+    bounds = [0, 1] if enough is not None and len(windows) > 1 else [0]
+    bounds += list(range(bounds[-1] + options.batch_size, len(windows), options.batch_size)) + [len(windows)]
+    for lo, hi in pairwise(bounds):
         part = _rows(windows, lo, hi)
         start, end = qa.logits(part.input_ids, part.attention_mask)
         for s in window_spans(start, end, part, options.max_answer_tokens, options.per_window):
             spans.append(SpanScore(s.passage, s.window + lo, s.start, s.end, s.score, s.null))
+        if lo == 0 and hi < len(windows) and enough is not None and enough(spans):
+            break
     spans.sort(key=lambda s: -s.score)
     return spans
 
@@ -178,6 +186,9 @@ class AnswerPolicy:
     (`qa.reader.answer_shape.unfit`: 莲前派出所的面积 should not be answered 大、人口多)."""
     misfit_gate: bool = False
     """Also abstain when the best span, after the penalty, still does not have that shape (几所学校 -> 辖区学校)."""
+    stop_margin: float | None = None
+    """Stop after the first window when its best span beats that window's no-answer score by this much and has the
+    asked-for shape (None: read every window); `eval.tune` chooses the smallest that costs no F1."""
 
 
 TYPED_SPANS_PER_WINDOW = 5
@@ -194,8 +205,12 @@ def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
     return AnswerPolicy(
         float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate),
         None if windows is None else int(windows), float(policy.get("type_penalty", 0.0)),
-        bool(policy.get("misfit_gate", False)),
+        bool(policy.get("misfit_gate", False)), _optional_float(policy.get("stop_margin")),
     )
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 class NeuralReader:
@@ -218,10 +233,7 @@ class NeuralReader:
     def read(
         self, question: QuestionAnalysis, passages: Sequence[Passage], documents: Mapping[str, Document]
     ) -> ReaderResult | None:
-        spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options)
-        if not spans:
-            return None
-        penalty = self.policy.type_penalty
+        penalty, stop = self.policy.type_penalty, self.policy.stop_margin
         years = named_years(question.text)
         located: dict[int, tuple[str, int, int]] = {}
         checked: dict[int, bool] = {}
@@ -240,6 +252,16 @@ class NeuralReader:
             value = s.score - self.rank_weight * math.log1p(s.passage)
             return value - penalty if penalty and misshapen(s) else value
 
+        def sure(first: list[SpanScore]) -> bool:
+            if not first:
+                return False
+            top = max(first, key=ranked)
+            return top.margin >= stop and not misshapen(top)
+
+        spans = predict_spans(self.qa, question.text, [p.text for p in passages], self.options,
+                              enough=sure if stop is not None else None)
+        if not spans:
+            return None
         best = max(spans, key=ranked)
         passage = passages[best.passage]
         text, start, end = place(best)

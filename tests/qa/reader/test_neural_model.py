@@ -109,7 +109,8 @@ def test_the_manifest_policy_sets_threshold_rank_weight_and_evidence_gate() -> N
     fitted = {"calibration": {"threshold": 0.8}, "policy": {"threshold": 0.6, "rank_weight": 1.0, "evidence_threshold": 0.2}}
     assert policy_of(fitted) == AnswerPolicy(0.6, 1.0, 0.2)  # the seed-tuned policy wins over the validation one
     assert policy_of({"policy": {"type_penalty": 5.0, "misfit_gate": True}}).misfit_gate
-    assert not policy_of(fitted).misfit_gate
+    assert not policy_of(fitted).misfit_gate and policy_of(fitted).stop_margin is None
+    assert policy_of({"policy": {"stop_margin": 4}}).stop_margin == 4.0
 
 
 def test_an_evidence_gate_scores_the_evidence_with_the_rule_reader(tiny_dir: Path, model_cache_dir: Path) -> None:
@@ -138,3 +139,36 @@ def test_write_policy_keeps_the_rest_of_the_manifest(tmp_path: Path) -> None:
     manifest = read_manifest(tmp_path)
     assert manifest["calibration"] == {"threshold": 0.9} and policy_of(manifest).threshold == 0.4
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+class _CountingModel:
+    """A QA model that records the batch size of every forward pass."""
+
+    def __init__(self, qa: object) -> None:
+        self.qa, self.batches = qa, []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.qa, name)
+
+    def logits(self, input_ids, attention_mask):  # noqa: ANN001, ANN201  (numpy arrays, as QAModel.logits)
+        self.batches.append(len(input_ids))
+        return self.qa.logits(input_ids, attention_mask)
+
+
+def test_a_sure_first_window_is_read_alone(tiny_dir: Path, model_cache_dir: Path) -> None:
+    from qa.reader.neural.reader import AnswerPolicy
+
+    doc = Document("d1", "a.txt", "标题", ARTICLE + "派出所是公安机关的派出机构。")
+    passages = [_passage(doc, 0, len(ARTICLE)), _passage(doc, len(ARTICLE), len(doc.text))]
+    question = analyse("什么是派出所？")
+
+    def read(stop: float | None) -> tuple[list[int], tuple[int, int] | None]:
+        counting = _CountingModel(load_qa_model(str(tiny_dir), model_cache_dir))
+        result = NeuralReader(counting, policy=AnswerPolicy(0.0, stop_margin=stop)).read(question, passages, {"d1": doc})  # type: ignore[arg-type]
+        return counting.batches, None if result is None else (result.start, result.end)
+
+    every, answer = read(None)
+    assert every == [2] and answer is not None  # both windows in one batch
+    assert read(-1e9)[0] == [1]  # the first window is sure of itself: the second is never read
+    unsure, same = read(1e9)
+    assert unsure == [1, 1] and same == answer  # not sure: the rest is read and the answer is the same
