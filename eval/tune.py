@@ -141,11 +141,12 @@ def outcome(
     for row in rows:
         answer = None
         cands = [c for c in row["candidates"] if w is None or c.window < w]
-        first = [c for c in cands if c.window == 0]
-        if s is not None and first and len(first) < len(cands):
-            top = max(first, key=ranked)
-            if top.score - top.null >= s and not top.untyped:
-                cands, stopped = first, stopped + 1
+        if s is not None:
+            first = [c for c in cands if c.window == 0]
+            if first and len(first) < len(cands):
+                top = max(first, key=ranked)
+                if top.score - top.null >= s and not top.untyped:
+                    cands, stopped = first, stopped + 1
         if cands and row["keywords"]:
             best = max(cands, key=ranked)
             margin = best.score - best.null
@@ -268,10 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         other = squad_rows(args.squad, args.out / f"squad-{args.squad.stem}", settings)
         (penalty, gate), across = shape_across(best, [rows, other])
         best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, penalty, gate)
-    sets = [rows] if args.squad is None else [rows, other]
-    stop, stops = stop_across(best, sets)
-    best = outcome(rows, best.rank_weight, best.threshold, best.evidence, best.max_windows, best.type_penalty,
-                   best.misfit_gate, stop)
+    stop, stops = stop_across(best, [rows] if args.squad is None else [rows, other])
+    best = stops[stop][0]  # the seed set's outcome at the chosen margin
     current = outcome(rows, pipe.reader.rank_weight, pipe.reader.abstain_threshold, pipe.evidence_threshold,
                       pipe.reader.options.max_windows, pipe.reader.policy.type_penalty, pipe.reader.policy.misfit_gate,
                       pipe.reader.policy.stop_margin)

@@ -70,15 +70,13 @@ def balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) with a quote mark or bracket left open at an edge closed by the character next to it
     (《三国演义 → 《三国演义》), or else dropped (“实名制 → 实名制); a closer first or an opener last is dropped."""
     s, e = start, end
-    first = text[s].translate(_FULL_WIDTH) if e > s else ""
-    if first in _CLOSER and _left_open(text[s:e], first, _CLOSER[first]):
-        if e < len(text) and text[e].translate(_FULL_WIDTH) == _CLOSER[first]:
+    if e > s and _opens(text[s]) and _left_open(text[s:e], _fold(text[s]), _CLOSER[_fold(text[s])]):
+        if e < len(text) and _fold(text[e]) == _CLOSER[_fold(text[s])]:
             e += 1
         else:
             s, e = _strip_edges(text, s + 1, e)
-    last = text[e - 1].translate(_FULL_WIDTH) if e > s else ""
-    if last in _OPENER and _left_open(text[s:e][::-1], last, _OPENER[last]):
-        if s > 0 and text[s - 1].translate(_FULL_WIDTH) == _OPENER[last]:
+    if e > s and _closes(text[e - 1]) and _left_open(text[s:e][::-1], _fold(text[e - 1]), _OPENER[_fold(text[e - 1])]):
+        if s > 0 and _fold(text[s - 1]) == _OPENER[_fold(text[e - 1])]:
             s -= 1
         else:
             s, e = _strip_edges(text, s, e - 1)
@@ -87,18 +85,22 @@ def balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+def _fold(ch: str) -> str:
+    return ch.translate(_FULL_WIDTH)
+
+
 def _opens(ch: str) -> bool:
-    return ch.translate(_FULL_WIDTH) in _CLOSER
+    return _fold(ch) in _CLOSER
 
 
 def _closes(ch: str) -> bool:
-    return ch.translate(_FULL_WIDTH) in _OPENER
+    return _fold(ch) in _OPENER
 
 
 def _left_open(span: str, mark: str, partner: str) -> bool:
     """Whether the `mark` that begins `span` is never matched by a `partner` within it."""
     depth = 0
-    for ch in span.translate(_FULL_WIDTH):
+    for ch in _fold(span):
         depth += (ch == mark) - (ch == partner)
         if depth == 0:
             return False
@@ -203,7 +205,7 @@ def policy_of(manifest: dict[str, Any]) -> AnswerPolicy:
     threshold = policy.get("threshold", calibrated if calibrated is not None else DEFAULT_THRESHOLD)
     gate, windows = policy.get("evidence_threshold"), policy.get("max_windows")
     return AnswerPolicy(
-        float(threshold), float(policy.get("rank_weight", 0.0)), None if gate is None else float(gate),
+        float(threshold), float(policy.get("rank_weight", 0.0)), _optional_float(gate),
         None if windows is None else int(windows), float(policy.get("type_penalty", 0.0)),
         bool(policy.get("misfit_gate", False)), _optional_float(policy.get("stop_margin")),
     )
