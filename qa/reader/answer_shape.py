@@ -81,19 +81,23 @@ OFFICES = (
     "所长", "局长", "队长", "书记", "主任", "经理", "总统", "主席", "教练", "校长", "市长", "省长", "县长", "村长",
     "总理", "部长", "院长", "社长", "会长", "董事长", "总裁", "教导员", "政委", "站长",
 )
-_ASKED_OFFICE = re.compile("(" + "|".join(OFFICES) + r")(?:的名字)?(?:是谁|叫什么|是哪位|是何人|为谁|由谁)")
+_ASKED_OFFICE = re.compile(
+    "(" + "|".join(OFFICES) + r")(?:的名字)?(?:是谁|叫什么|是哪位|是何人|为谁|由谁(?=担任|出任|兼任|来担任|[？?]|$))"
+)
+"""由谁 asks for the office holder only when the office is held (总理由谁担任), not when something is done to it
+(总理由谁任命 asks who appoints)."""
 OFFICE_REACH = 40
 """A person asked by office (所长是谁) is named within this many characters of the office: all 35 CMRC/DRCD gold
 answers to such questions are."""
 DEPUTY = "副"
-"""Before an office it names the deputy (副所长), who answers for the office only when the question asks for him;
-all 35 of those gold answers have the office itself, without 副, within reach."""
+"""Before an office it names the deputy (副所长): a question for the office needs a mention without it, a question for
+the deputy (副所长是谁) one with it; all CMRC/DRCD gold answers asked for by office have the mention they need."""
 
 
 def unfit(question: QuestionAnalysis, article: str, start: int, end: int) -> bool:
     """Whether the span `article[start:end]` cannot answer `question`: it `misfits`, or it is a person asked by
     office (所长是谁) with no mention of that office within OFFICE_REACH characters (驻社区民警王银); the deputy's
-    title (副所长) counts as a mention only when the question asks for the deputy (副所长是谁)."""
+    title (副所长) is the mention a question for the deputy (副所长是谁) needs and does not count for the office."""
     return misfits(question, article[start:end]) or _lacks_office(question, article, start, end)
 
 
@@ -105,7 +109,7 @@ def _lacks_office(question: QuestionAnalysis, article: str, start: int, end: int
     asks_deputy = question.text[max(0, asked.start() - len(DEPUTY)) : asked.start()] == DEPUTY
     lo = max(0, start - OFFICE_REACH)
     mentions = (lo + m.start() for m in re.finditer(re.escape(office), article[lo : end + OFFICE_REACH]))
-    return not any(asks_deputy or article[max(0, at - len(DEPUTY)) : at] != DEPUTY for at in mentions)
+    return not any((article[max(0, at - len(DEPUTY)) : at] == DEPUTY) == asks_deputy for at in mentions)
 
 
 def misfits(question: QuestionAnalysis, text: str) -> bool:

@@ -120,3 +120,14 @@ def test_the_deputy_does_not_answer_for_the_office_unless_asked_for() -> None:
     assert unfit(analyse("牛街派出所所长是谁？"), article, deputy, deputy + 2)  # only 副所长 within reach
     assert not unfit(analyse("牛街派出所所长是谁？"), article, chief, chief + 2)
     assert not unfit(analyse("牛街派出所副所长是谁？"), article, deputy, deputy + 2)
+    assert unfit(analyse("牛街派出所副所长是谁？"), article, chief, chief + 2)  # only the 所长 within reach
+
+
+def test_an_office_asked_for_by_who_appoints_it_is_not_a_question_for_its_holder() -> None:
+    from qa.reader.answer_shape import unfit
+
+    article = "提名权属于国家主席。" + "宪法对此作了明确规定，" * 5 + "总理人选由全国人大决定。"
+    president = article.index("国家主席")
+    assert analyse("总理由谁提名？").qtype == "person"
+    assert not unfit(analyse("总理由谁提名？"), article, president, president + 4)  # asks who nominates
+    assert unfit(analyse("总理由谁担任？"), article, president, president + 4)  # asks the holder: no 总理 in reach
