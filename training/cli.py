@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                    "loss_curve": [sum(state["losses"][i : i + 50]) / len(state["losses"][i : i + 50]) for i in range(0, len(state["losses"]), 50)],
                    "stopped_early": state["step"] < config.total_steps(len(features))}
     else:
-        summary = train(model, features, config, out, resume=args.resume, pad_id=tokenizer.pad_token_id or 1, progress=progress)
+        origin = None if args.init_from is None else str(args.init_from)
+        summary = train(model, features, config, out, resume=args.resume, pad_id=tokenizer.pad_token_id or 1,
+                        progress=progress, origin=origin)
     if initial is not None:
         summary["initialised_from"] = initial
     from training.report import finish

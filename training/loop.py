@@ -91,9 +91,10 @@ def _bf16_ok() -> bool:
 
 def train(
     model: Any, features: Features, config: TrainConfig, out_dir: Path, *, resume: bool = False, pad_id: int = 1,
-    progress: bool = True, on_step: Callable[[int, Any], None] | None = None,
+    progress: bool = True, on_step: Callable[[int, Any], None] | None = None, origin: str | None = None,
 ) -> dict[str, Any]:
-    """Train `model` in place on `features`; returns a summary (steps, time, final loss). Checkpoints in out_dir."""
+    """Train `model` in place on `features`; returns a summary (steps, time, final loss). Checkpoints in out_dir.
+    `origin` names the artefact the model started from (None: the base model); a resumed run must share it."""
     import torch
     from tqdm import tqdm
 
@@ -115,6 +116,9 @@ def train(
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
         if not same_run(state["config"], asdict(config)) or state["examples"] != n:
             raise SystemExit(f"{ckpt} was written with other settings or data; start again without --resume")
+        if state.get("origin", origin) != origin:
+            began = state["origin"] or "the base model"
+            raise SystemExit(f"{ckpt} started from {began}; resume with the same --init-from or start again")
         model.load_state_dict(state["model"], strict=False)
         opt.load_state_dict(state["optimizer"])
         step, spent, losses = state["step"], state["seconds"], state["losses"]
@@ -153,7 +157,7 @@ def train(
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", lr=f"{opt.param_groups[0]['lr']:.1e}")
             if step % config.checkpoint_every == 0 or step == total:
-                save_checkpoint(ckpt, model, opt, step, time.perf_counter() - started, losses, config, n)
+                save_checkpoint(ckpt, model, opt, step, time.perf_counter() - started, losses, config, n, origin)
             if on_step is not None:
                 on_step(step, model)
                 model.train()
@@ -168,7 +172,7 @@ def train(
 
 
 def save_checkpoint(path: Path, model: Any, opt: Any, step: int, seconds: float, losses: list[float],
-                    config: TrainConfig, n: int) -> None:
+                    config: TrainConfig, n: int, origin: str | None = None) -> None:
     """Atomically write what `train(resume=True)` needs."""
     import torch
 
@@ -180,6 +184,7 @@ def save_checkpoint(path: Path, model: Any, opt: Any, step: int, seconds: float,
         "losses": losses,
         "config": asdict(config),
         "examples": n,
+        "origin": origin,
         "torch_rng": torch.get_rng_state(),
     }
     tmp = path.with_name(path.name + ".tmp")

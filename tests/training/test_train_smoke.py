@@ -72,6 +72,8 @@ def test_smoke_training_writes_an_artefact_that_answers(tmp_path: Path, model_ca
     assert second["steps"] == 1
     assert second["initialised_from"]["steps"] == 3 and second["initialised_from"]["steps_in_all"] == 3
     assert second["initialised_from"]["artefact"] == str(artefact)
+    with pytest.raises(SystemExit, match="started from"):  # its checkpoint began at the artefact, not the base model
+        main([*args, "--max-steps", "2", "--seed", "7", "--resume"])
     get_settings.cache_clear()
 
 
